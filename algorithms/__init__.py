@@ -1,0 +1,1 @@
+"""LEAN ``QCAlgorithm`` subclasses and the LEAN-to-domain converters."""

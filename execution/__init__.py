@@ -1,0 +1,1 @@
+"""Execution: limit-order pricing and repricing, rolls, idempotent order intents."""

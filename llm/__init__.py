@@ -1,0 +1,1 @@
+"""LLM review between alpha and portfolio construction: contract, prompts, client, cache, offline reviewer."""

@@ -1,0 +1,7 @@
+"""``python -m wheelhouse``."""
+
+import sys
+
+from wheelhouse.cli import main
+
+sys.exit(main())
