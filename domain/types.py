@@ -290,3 +290,59 @@ class Target:
     limit_price: float | None = None
     score: float | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """Slow-moving facts about an underlying; None means unknown (handled by a configured policy)."""
+
+    underlying: str
+    sector: str | None = None
+    credit_rating: str | None = None
+    next_earnings: date | None = None
+    put_call_ratio: float | None = None
+    ex_dividend_date: date | None = None
+    dividend: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketContext:
+    """Market facts at ``as_of`` that the stages read besides chains and the portfolio.
+
+    ``vix`` is the volatility-regime input (VIX level or a realised-vol proxy in the same units, e.g. 18.5);
+    ``iv_history`` holds each underlying's past at-the-money 30-day implied vols (decimals, oldest first,
+    data stamped at or before ``as_of`` only) for IV rank and percentile; ``realised_vol`` and
+    ``forecast_vol`` are annualised decimals; ``rate`` the continuous risk-free rate.
+    """
+
+    as_of: datetime
+    rate: float = 0.0
+    vix: float | None = None
+    dividend_yield: dict[str, float] = field(default_factory=dict)
+    iv_history: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    realised_vol: dict[str, float] = field(default_factory=dict)
+    forecast_vol: dict[str, float] = field(default_factory=dict)
+    reference: dict[str, Reference] = field(default_factory=dict)
+    holiday_week: bool = False
+
+
+class ReviewAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REDUCE = "reduce"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewDecision:
+    """The reviewer's verdict on one candidate, after authority checks.
+
+    ``size_multiplier`` is in [0, 1] (1 for approve, 0 for reject); ``confidence`` is 0-10; ``source`` is
+    ``llm``, ``cache``, ``fallback`` or ``offline``.
+    """
+
+    candidate_id: str
+    action: ReviewAction
+    size_multiplier: float
+    confidence: float
+    source: str
+    rationale: str = ""
