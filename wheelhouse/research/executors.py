@@ -1,0 +1,123 @@
+"""Where trials run: any ``concurrent.futures.Executor``.
+
+``open_executor("local", workers)`` gives a process pool on this machine; ``open_executor("dask://HOST:PORT")``
+connects to an existing Dask distributed scheduler and uses the executor its client offers
+(``Client.get_executor()``), so a search scales to a cluster without a scheduler of our own. Dask workers
+must be able to import this project (start them from the repository root with its virtual environment, or
+install the project on them) and read the data folder the search names; the connection is checked with a
+probe task before any trial is sent.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from typing import Any
+
+from wheelhouse.research.trial import DataSpec, Trial
+
+Job = tuple[Mapping[str, str], DataSpec]
+Outcome = tuple[dict[str, Any] | None, str | None]  # (answer, error)
+
+
+class ExecutorError(ValueError):
+    """The executor named by the user cannot be opened; the message says why."""
+
+
+def _probe() -> str:
+    """Runs on a worker: proves it can import the research package (and hence the project)."""
+    import wheelhouse.research.search  # noqa: F401
+
+    return "ok"
+
+
+def call_trial(trial: Trial, parameters: Mapping[str, str], spec: DataSpec) -> Outcome:
+    """Run one trial on a worker; an exception comes back as text so every executor reports it alike."""
+    try:
+        return trial(dict(parameters), spec), None
+    except Exception as exc:  # a failing trial is a result of the search, not a crash of it
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def dask_address(where: str) -> str | None:
+    """``tcp://HOST:PORT`` for ``dask://HOST:PORT`` (or an explicit tcp/tls address); None for other text."""
+    if where.startswith("dask://"):
+        rest = where.removeprefix("dask://")
+        return rest if "://" in rest else f"tcp://{rest}"
+    if where.startswith(("tcp://", "tls://")):
+        return where
+    return None
+
+
+@contextmanager
+def open_executor(where: str = "local", workers: int | None = None, timeout: float = 10.0) -> Iterator[Executor]:
+    """Open the executor ``where`` names (``local`` or ``dask://HOST:PORT``) and close it afterwards.
+
+    ``workers``: processes of the local pool (default: CPU count); for Dask, wait until the cluster has
+    at least that many workers.
+    """
+    if workers is not None and workers < 1:
+        raise ExecutorError("workers must be at least 1")
+    if where == "local":
+        # spawn, not fork: the parent may run threads (progress bar, Dask), which fork would copy mid-state.
+        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
+                                   mp_context=multiprocessing.get_context("spawn"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    address = dask_address(where)
+    if address is None:
+        raise ExecutorError(f"executor '{where}': use 'local' or 'dask://HOST:PORT'")
+    with dask_executor(address, workers, timeout) as executor:
+        yield executor
+
+
+@contextmanager
+def dask_executor(address: str, workers: int | None = None, timeout: float = 10.0) -> Iterator[Executor]:
+    """A Dask client's executor on the scheduler at ``address``, checked with a probe task."""
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError) as exc:
+        raise ExecutorError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    try:
+        if workers:
+            client.wait_for_workers(workers, timeout=max(timeout, 60.0))
+        try:
+            client.submit(_probe, pure=False).result(timeout=max(timeout, 60))
+        except Exception as exc:
+            raise ExecutorError(
+                f"Dask workers at {address} cannot run trials ({type(exc).__name__}: {exc}); start them from "
+                "the repository root with the project's virtual environment"
+            ) from None
+        executor = client.get_executor(pure=False)
+        try:
+            yield executor
+        finally:
+            executor.shutdown(wait=True)
+    finally:
+        client.close()
+
+
+def evaluate(
+    executor: Executor,
+    trial: Trial,
+    jobs: Sequence[Job],
+    progress: Callable[[int], None] | None = None,
+) -> list[Outcome]:
+    """Run every job on ``executor`` and return the outcomes in job order (whatever order they finish in)."""
+    futures: dict[Future[Outcome], int] = {
+        executor.submit(call_trial, trial, params, spec): i for i, (params, spec) in enumerate(jobs)
+    }
+    outcomes: list[Outcome | None] = [None] * len(jobs)
+    for future in as_completed(futures):
+        outcomes[futures[future]] = future.result()
+        if progress is not None:
+            progress(1)
+    return [o if o is not None else (None, "no result") for o in outcomes]
