@@ -27,6 +27,18 @@ class ExecutorError(ValueError):
     """The executor named by the user cannot be opened; the message says why."""
 
 
+class InlineExecutor(Executor):
+    """Runs each task in this process when it is submitted: ``local`` with one worker needs no pool."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # delivered through the future, as a pool would
+            future.set_exception(exc)
+        return future
+
+
 def _probe() -> str:
     """Runs on a worker: proves it can import the research package (and hence the project)."""
     import wheelhouse.research.search  # noqa: F401
@@ -56,11 +68,14 @@ def dask_address(where: str) -> str | None:
 def open_executor(where: str = "local", workers: int | None = None, timeout: float = 10.0) -> Iterator[Executor]:
     """Open the executor ``where`` names (``local`` or ``dask://HOST:PORT``) and close it afterwards.
 
-    ``workers``: processes of the local pool (default: CPU count); for Dask, wait until the cluster has
-    at least that many workers.
+    ``workers``: processes of the local pool (default: CPU count; 1 runs trials in this process); for Dask,
+    wait until the cluster has at least that many workers.
     """
     if workers is not None and workers < 1:
         raise ExecutorError("workers must be at least 1")
+    if where == "local" and workers == 1:
+        yield InlineExecutor()
+        return
     if where == "local":
         # spawn, not fork: the parent may run threads (progress bar, Dask), which fork would copy mid-state.
         pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,

@@ -140,7 +140,7 @@ class WalkForwardReport:
             "in_sample (mean of windows)": [self.total_in.get(k, math.nan) for k in keys],
             "out_of_sample (stitched)": [self.total_out.get(k, math.nan) for k in keys],
             f"{self.benchmark_name} (stitched)": [self.total_benchmark.get(k, math.nan) for k in keys],
-        }, index=keys)
+        }, index=pd.Index(keys, name="statistic"))
 
     def markdown(self) -> str:
         target = self.space.objective.target
