@@ -1,0 +1,159 @@
+"""The :class:`MarketContext` of each step, built only from data stamped at or before ``as_of``.
+
+* ``rate``: the source's risk-free rate for the day (or ``risk_free_rate`` when ``use_rate_file`` is off).
+* ``vix``: the source's VIX close of the *previous* session when the step is before the close, of the day at
+  the close; without a VIX series, a proxy in VIX units: 21-session realised volatility of the first
+  underlying x ``implied_realised_ratio`` x 100 (the same ratio the model-priced chains use).
+* ``iv_history``: per underlying, the 30-day at-the-money implied volatility recorded at each session close
+  so far (at most ``iv_lookback_days`` values, oldest first), see :func:`atm_iv_30d`.
+* ``realised_vol``: 21-session close-to-close volatility; ``forecast_vol``: the ``vol_forecast_model``
+  forecast refitted every ``FORECAST_REFIT_SESSIONS`` sessions (when the pricing package offers it).
+* ``dividend_yield``: ``dividend_yield`` for every underlying; ``reference`` from the source;
+  ``holiday_week``: a weekday of this week is not a session.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+
+import numpy as np
+
+from domain.config import StrategyConfig
+from domain.types import ChainSnapshot, MarketContext, Reference
+from wheelhouse.engine.market import MarketData, holiday_week, realised_vol
+
+FORECAST_REFIT_SESSIONS = 21
+TARGET_DAYS = 30.0
+
+
+def atm_iv_30d(chain: ChainSnapshot) -> float | None:
+    """30-day at-the-money implied vol of an analysed chain, or None.
+
+    Per expiry: the mean IV of the contracts at the strike nearest the underlying price. Then linear
+    interpolation in total variance (iv^2 x t) between the expiries around 30 days; flat beyond them.
+    """
+    spot = chain.underlying_price
+    if not spot or spot <= 0:
+        return None
+    d0 = chain.as_of.date()
+    per_expiry: dict[date, list[tuple[float, float]]] = {}
+    for q in chain.quotes:
+        if q.iv is not None and math.isfinite(q.iv) and q.iv > 0 and q.expiry > d0:
+            per_expiry.setdefault(q.expiry, []).append((abs(q.strike - spot), q.iv))
+    points: list[tuple[float, float]] = []
+    for expiry, rows in sorted(per_expiry.items()):
+        nearest = min(r[0] for r in rows)
+        ivs = [iv for dist, iv in rows if dist == nearest]
+        points.append(((expiry - d0).days, float(np.mean(ivs))))
+    if not points:
+        return None
+    days = np.array([p[0] for p in points], dtype=float)
+    vols = np.array([p[1] for p in points], dtype=float)
+    if TARGET_DAYS <= days[0]:
+        return float(vols[0])
+    if TARGET_DAYS >= days[-1]:
+        return float(vols[-1])
+    var = np.interp(TARGET_DAYS, days, vols**2 * days)
+    return float(math.sqrt(var / TARGET_DAYS))
+
+
+class ContextBuilder:
+    """Keeps the rolling histories and builds one :class:`MarketContext` per step."""
+
+    def __init__(self, data: MarketData, config: StrategyConfig, underlyings: tuple[str, ...],
+                 trading: frozenset[date], forecaster: Callable[[np.ndarray], float | None] | None = None) -> None:
+        self.data = data
+        self.config = config
+        self.underlyings = underlyings
+        self.trading = trading
+        self._sessions = sorted(trading)
+        self.forecaster = forecaster
+        lookback = config.general.iv_lookback_days
+        self.iv_history: dict[str, deque[float]] = {u: deque(maxlen=lookback) for u in underlyings}
+        self._closes = {u: data.closes(u) for u in underlyings}
+        self._close_values = {u: s.to_numpy(dtype=float) for u, s in self._closes.items()}
+        self._close_days = {u: np.array([d.toordinal() for d in _dates(s.index)]) for u, s in self._closes.items()}
+        self._forecast: dict[str, float] = {}
+        self._forecast_age: dict[str, int] = {}
+        self._last_recorded: dict[str, date] = {}
+
+    def history(self, underlying: str, day: date, inclusive: bool) -> np.ndarray:
+        """Closes up to ``day`` (including it when ``inclusive``)."""
+        ords = self._close_days[underlying]
+        n = int(np.searchsorted(ords, day.toordinal(), side="right" if inclusive else "left"))
+        return self._close_values[underlying][:n]
+
+    def record_close(self, chains: Mapping[str, ChainSnapshot | None], day: date) -> None:
+        """Append the session's 30-day ATM IV of each chain (call once per session, at the close)."""
+        for u, chain in chains.items():
+            if chain is None or self._last_recorded.get(u) == day or u not in self.iv_history:
+                continue
+            iv = atm_iv_30d(chain)
+            if iv is not None:
+                self.iv_history[u].append(iv)
+                self._last_recorded[u] = day
+
+    def vix(self, as_of: datetime, at_close: bool) -> float | None:
+        day = as_of.date()
+        # Before the close only the previous session's VIX close is known.
+        value = self.data.vix(day) if at_close else self._previous_vix(day)
+        if value is not None and math.isfinite(value):
+            return float(value)
+        first = self.underlyings[0]
+        rv = realised_vol(self.history(first, day, inclusive=at_close))
+        return None if rv is None else rv * self.config.backtest.implied_realised_ratio * 100.0
+
+    def _previous_vix(self, day: date) -> float | None:
+        i = bisect.bisect_left(self._sessions, day)
+        return self.data.vix(self._sessions[i - 1]) if i > 0 else None
+
+    def build(self, as_of: datetime, at_close: bool,
+              references: Mapping[str, Reference | None]) -> MarketContext:
+        day = as_of.date()
+        cfg = self.config.general
+        rate = self.data.rate(day) if cfg.use_rate_file else cfg.risk_free_rate
+        realised: dict[str, float] = {}
+        forecast: dict[str, float] = {}
+        for u in self.underlyings:
+            closes = self.history(u, day, inclusive=at_close)
+            rv = realised_vol(closes)
+            if rv is not None:
+                realised[u] = rv
+            f = self._forecast_for(u, closes)
+            if f is not None:
+                forecast[u] = f
+        return MarketContext(
+            as_of=as_of,
+            rate=rate,
+            vix=self.vix(as_of, at_close),
+            dividend_yield={u: cfg.dividend_yield for u in self.underlyings},
+            iv_history={u: tuple(h) for u, h in self.iv_history.items()},
+            realised_vol=realised,
+            forecast_vol=forecast,
+            reference={u: r for u, r in references.items() if r is not None},
+            holiday_week=holiday_week(day, self.trading),
+        )
+
+    def _forecast_for(self, underlying: str, closes: np.ndarray) -> float | None:
+        if self.forecaster is None:
+            return None
+        age = self._forecast_age.get(underlying)
+        if age is None or age >= FORECAST_REFIT_SESSIONS:
+            value = self.forecaster(closes)
+            if value is not None:
+                self._forecast[underlying] = value
+            self._forecast_age[underlying] = 0
+        else:
+            self._forecast_age[underlying] = age + 1
+        return self._forecast.get(underlying)
+
+
+def _dates(index: object) -> list[date]:
+    out = []
+    for d in index:  # type: ignore[attr-defined]
+        out.append(d.date() if isinstance(d, datetime) else d)
+    return out
