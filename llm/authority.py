@@ -4,8 +4,8 @@ Rules, applied to the answer even though the schema already bounds it (a cache e
 
 * only the request's candidate ids count; any other id is ignored and logged (it cannot add a trade);
 * the response carries no contract fields, so it cannot change a contract;
-* ``size_multiplier`` is clamped to [0, 1] (NaN counts as 0); ``reject`` forces 0; ``approve`` below 1 is
-  a reduction; ``reduce`` at 1 or more names no amount and halves the size;
+* ``size_multiplier`` is clamped to [0, 1] (a non-finite value counts as 0); ``reject`` forces 0;
+  ``approve`` below 1 is a reduction; ``reduce`` at 1 or more names no amount and halves the size;
 * several decisions for one id: the most restrictive wins (smallest multiplier, then lowest confidence);
 * a candidate without a decision is rejected;
 * when no answer was had at all, the failure policy decides: ``block`` rejects every candidate,
