@@ -7,8 +7,9 @@ A *trial* is any picklable callable ``trial(parameters, spec) -> dict``:
   same call runs in a local process or on a Dask worker that can read the same folder);
 * the answer: the statistics of ``stats.json`` at the top level (``cagr``, ``sharpe``, ``max_drawdown``,
   ...; numbers only), ``benchmarks`` (name -> statistics, e.g. ``put_write``), and optionally
-  ``returns`` (daily simple returns, a ``pd.Series`` indexed by date), ``benchmark_returns`` (name ->
-  series) and ``trade_returns`` (one return per closed trade). Walk-forward stitches ``returns`` across
+  ``returns`` (daily simple returns, a ``pd.Series`` indexed by date), ``risk_free`` (the annual rate of each
+  session, same index), ``benchmark_returns`` (name -> series) and ``trade_returns`` (one return per closed
+  trade). Walk-forward stitches ``returns`` across
   windows; Monte Carlo resamples ``returns`` and ``trade_returns``.
 
 Trials must not read the wall clock or keep state between calls: the same arguments give the same answer
@@ -26,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 Trial = Callable[[Mapping[str, str], "DataSpec"], dict[str, Any]]
-SERIES_KEYS = ("returns", "benchmark_returns", "trade_returns")
+SERIES_KEYS = ("returns", "benchmark_returns", "trade_returns", "risk_free")
 
 
 @dataclass(frozen=True)

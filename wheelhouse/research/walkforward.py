@@ -9,7 +9,9 @@ base configuration is simply measured in and out of sample.
 
 Totals: in-sample is the mean over windows; out-of-sample statistics come from the stitched out-of-sample
 daily returns (each window starts flat with fresh capital, so the stitched path is what re-optimising once a
-year would have earned); when trials give no daily returns, the mean over windows is used instead. The gap
+year would have earned), computed with the same definitions as ``stats.json`` (``wheelhouse.report.stats``,
+risk-free rate from the trials' ``risk_free`` series when given); when trials give no daily returns, the mean
+over windows is used instead. The gap
 is ``(in - out) / |in|`` for an objective to maximise (``(out - in) / |in|`` to minimise); a gap above
 ``max_gap`` (10%) is flagged, per window and in total.
 """
@@ -26,7 +28,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from wheelhouse.research import metrics
 from wheelhouse.research.executors import evaluate
 from wheelhouse.research.search import Method, Progress, TrialRecord, run_search
 from wheelhouse.research.space import SearchSpace, SpaceError
@@ -185,6 +186,23 @@ def _stitched(outputs: list[dict[str, Any] | None], key: str, name: str | None =
     return pd.concat(parts) if parts else None
 
 
+def stitched_stats(returns: pd.Series, risk_free: pd.Series | None = None) -> dict[str, float]:
+    """``stats.json`` statistics of a daily return series (compounded from 1), plus ``drawdown``."""
+    from wheelhouse.report.stats import performance
+
+    r = returns.copy()
+    r.index = pd.DatetimeIndex(pd.to_datetime(r.index))
+    rf = None
+    if risk_free is not None:
+        rf = risk_free.copy()
+        rf.index = pd.DatetimeIndex(pd.to_datetime(rf.index))
+    stats = performance((1.0 + r).cumprod(), 1.0, rf)
+    out = {k: float(v) for k, v in stats.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    if "max_drawdown" in out:
+        out["drawdown"] = -out["max_drawdown"]
+    return out
+
+
 def _mean(stats: list[dict[str, float]]) -> dict[str, float]:
     keys = set().union(*stats) if stats else set()
     return {k: float(np.nanmean([s.get(k, math.nan) for s in stats])) for k in sorted(keys)}
@@ -244,12 +262,13 @@ def run_walk_forward(
     report.total_in = _mean([r.in_sample for r in report.results])
     returns = _stitched(outputs, "returns")
     report.out_returns = returns
-    report.total_out = metrics.summary(returns.to_numpy()) if returns is not None else _mean(
+    risk_free = _stitched(outputs, "risk_free")
+    report.total_out = stitched_stats(returns, risk_free) if returns is not None else _mean(
         [r.out_of_sample for r in report.results])
     if target not in SUMMARY_KEYS:
         report.total_out[target] = _mean([r.out_of_sample for r in report.results]).get(target, math.nan)
     bench_returns = _stitched(outputs, "benchmark_returns", benchmark)
-    report.total_benchmark = metrics.summary(bench_returns.to_numpy()) if bench_returns is not None else _mean(
+    report.total_benchmark = stitched_stats(bench_returns, risk_free) if bench_returns is not None else _mean(
         [r.benchmark for r in report.results])
     report.gap = relative_gap(report.total_in.get(target, math.nan), report.total_out.get(target, math.nan), direction)
     return report
