@@ -1,0 +1,71 @@
+"""The quantitative score, 0 to 10: the weighted sum of six components, each in [0, 1].
+
+=================  ======  ==========================================================================
+component          weight  1 when ... / 0 when ...
+=================  ======  ==========================================================================
+``yield``          0.25    annualised premium yield / max(5 x the strategy's minimum yield, 5 %), capped
+``delta``          0.20    delta at the middle of its effective band / at either end (linear)
+``iv_percentile``  0.15    IV percentile / 100; 0 when unknown
+``vrp``            0.15    volatility risk premium (contract IV - forecast vol) / 10 vol points, capped;
+                           0 when negative or unknown (forecast falls back to realised vol)
+``liquidity``      0.15    half spread (1 - spread / max_spread_pct), half open interest
+                           (log10(OI / max(min_oi, 1)) / 2: the minimum gives 0, 100 x the minimum 1)
+``dte``            0.10    DTE at the middle of its effective band / at either end (linear)
+=================  ======  ==========================================================================
+
+``score = 10 x sum(weight x component)``. Rejected quotes get NaN (never scored); the score of a contract
+that fails a screen is still shown, but only passing contracts become candidates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from domain.config.screen import ScreenConfig
+
+WEIGHTS: dict[str, float] = {
+    "yield": 0.25, "delta": 0.20, "iv_percentile": 0.15, "vrp": 0.15, "liquidity": 0.15, "dte": 0.10,
+}
+YIELD_FULL_MULTIPLE = 5.0
+YIELD_FULL_FLOOR = 0.05
+VRP_FULL = 0.10
+OI_FULL_DECADES = 2.0
+
+
+def _band_fit(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """1 at the middle of [lo, hi], falling linearly to 0 at the ends and beyond; 0 for an empty band."""
+    mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        fit = np.where(half > 0, 1.0 - np.abs(x - mid) / np.where(half > 0, half, 1.0), 0.0)
+    return np.nan_to_num(np.clip(fit, 0.0, 1.0), nan=0.0)
+
+
+def components(f: pd.DataFrame, cfg: ScreenConfig) -> pd.DataFrame:
+    """Score components (columns ``score_<name>``) of every row of a screened frame."""
+    col = {c: f[c].to_numpy(dtype=np.float64) for c in (
+        "premium_yield", "delta", "delta_lo", "delta_hi", "iv_percentile", "vrp", "spread_pct", "open_interest",
+        "min_oi", "dte", "dte_lo", "dte_hi")}
+    is_call = (f["strategy"] == "cc").to_numpy()
+    min_yield = np.where(is_call, cfg.cc_min_yield, cfg.csp_min_yield)
+    full = np.maximum(YIELD_FULL_MULTIPLE * min_yield, YIELD_FULL_FLOOR)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread_part = np.clip(1.0 - col["spread_pct"] / cfg.max_spread_pct, 0.0, 1.0)
+        oi_part = np.clip(np.log10(col["open_interest"] / np.maximum(col["min_oi"], 1.0)) / OI_FULL_DECADES, 0.0, 1.0)
+    out = {
+        "yield": np.clip(col["premium_yield"] / full, 0.0, 1.0),
+        "delta": _band_fit(col["delta"], col["delta_lo"], col["delta_hi"]),
+        "iv_percentile": np.clip(col["iv_percentile"] / 100.0, 0.0, 1.0),
+        "vrp": np.clip(col["vrp"] / VRP_FULL, 0.0, 1.0),
+        "liquidity": 0.5 * np.nan_to_num(spread_part, nan=0.0) + 0.5 * np.nan_to_num(oi_part, nan=0.0),
+        "dte": _band_fit(col["dte"], col["dte_lo"], col["dte_hi"]),
+    }
+    return pd.DataFrame({f"score_{k}": np.nan_to_num(v, nan=0.0) for k, v in out.items()}, index=f.index)
+
+
+def score(f: pd.DataFrame, cfg: ScreenConfig) -> tuple[pd.Series, pd.DataFrame]:
+    """(score 0-10 per row, NaN where the quote is not valid; the components frame)."""
+    comp = components(f, cfg)
+    total = 10.0 * sum(WEIGHTS[k] * comp[f"score_{k}"] for k in WEIGHTS)
+    total = pd.Series(np.where(f["valid"].to_numpy(dtype=bool), total, np.nan), index=f.index, name="score")
+    return total, comp
