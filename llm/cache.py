@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -67,28 +66,3 @@ class ReviewCache:
             },
         }
         self.store.save(f"{PREFIX}/{key}", json.dumps(entry, sort_keys=True))
-
-
-class FolderStore:
-    """StateStore over a folder: key ``a/b/c`` is the file ``<root>/a/b/c``. For the command line and the
-    offline engine; LEAN uses its ObjectStore. Keys may not climb out of the folder."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def _path(self, key: str) -> Path:
-        parts = [p for p in key.split("/") if p]
-        if not parts or any(p in (".", "..") or "\\" in p for p in parts):
-            raise ValueError(f"bad state key {key!r}")
-        return self.root.joinpath(*parts)
-
-    def read(self, key: str) -> str | None:
-        path = self._path(key)
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-
-    def save(self, key: str, value: str) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(value, encoding="utf-8")
-        tmp.replace(path)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from domain.config import StrategyConfig
 from llm.anonymise import Anonymiser
-from llm.cache import FolderStore, ReviewCache, cache_key
+from llm.cache import ReviewCache, cache_key
 from llm.client import Usage
 from llm.contract import CandidateReview, NewsItem, PastTrade, ReviewResponse, schema_hash
 from llm.render import PROMPT_DIR, SECTIONS, load_prompts
@@ -101,15 +101,17 @@ def test_cache_key_covers_request_model_prompts_and_schema() -> None:
 
 
 def test_folder_store_cache_round_trip_and_damage(tmp_path: Path) -> None:
+    from wheelhouse.state import FolderStore, StateKeyError
+
     store = FolderStore(tmp_path)
     cache = ReviewCache(store)
     resp = ReviewResponse.model_validate({"decisions": [decision("C1")]})
     cache.put("abc", resp, Usage(10, 5), "m")
     entry = cache.get("abc")
     assert entry is not None and entry.response == resp and entry.usage == Usage(10, 5)
-    (tmp_path / "wheelhouse/review/cache/abc").write_text("{broken", encoding="utf-8")
+    store.save("wheelhouse/review/cache/abc", "{broken")
     assert cache.get("abc") is None
-    with pytest.raises(ValueError):
+    with pytest.raises(StateKeyError):
         store.save("../escape", "x")
 
 
