@@ -1,3 +1,3 @@
 """Subcommands of ``python -m wheelhouse``: each module exposes ``register(subparsers)``."""
 
-COMMANDS: list[str] = ["config", "backtest", "screen", "optimize"]
+COMMANDS: list[str] = ["config", "backtest", "screen", "optimize", "review"]
