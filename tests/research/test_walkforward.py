@@ -101,3 +101,19 @@ def test_overfit_choice_is_flagged() -> None:
     assert [r.window.in_start.year for r in rep.results] == [2010, 2012]
     assert all(r.flagged and r.gap == pytest.approx(5 / 6) for r in rep.results)
     assert rep.flagged and "flagged" in rep.markdown()
+
+
+def test_benchmarks_are_run_out_of_sample_only() -> None:
+    seen: list[tuple[date | None, tuple[str, ...]]] = []
+
+    def trial(params, spec):  # type: ignore[no-untyped-def]
+        seen.append((spec.start, spec.benchmarks))
+        return synthetic_trial(params, spec)
+
+    space = parse_space({"parameters": {"max_trade_pct": {"values": [0.02, 0.03]}}})
+    with ThreadPoolExecutor(1) as pool:
+        run_walk_forward(space, trial, DataSpec(), pool, date(2010, 1, 1), date(2012, 12, 31), method="grid",
+                         in_months=12, out_months=12)
+    in_sample = [b for s, b in seen if s in (date(2010, 1, 1), date(2011, 1, 1)) and b == ()]
+    out_of_sample = [s for s, b in seen if b == ("put_write",)]
+    assert len(in_sample) == 4 and sorted(out_of_sample) == [date(2011, 1, 1), date(2012, 1, 1)]  # type: ignore[type-var]

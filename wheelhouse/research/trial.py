@@ -34,15 +34,21 @@ SERIES_KEYS = ("returns", "benchmark_returns", "trade_returns", "risk_free")
 class DataSpec:
     """The data a trial runs on: a LEAN data folder (None = the bundled default data) and a date window.
 
-    ``start``/``end`` override the config's ``start_date``/``end_date`` when set.
+    ``start``/``end`` override the config's ``start_date``/``end_date`` when set. ``benchmarks`` names the
+    benchmarks to measure on the same window (``put_write``, ``buy_write``, ``underlying``); a search leaves
+    it empty, because benchmarks do not depend on the strategy's settings and would only cost time.
     """
 
     folder: str | None = None
     start: date | None = None
     end: date | None = None
+    benchmarks: tuple[str, ...] = ()
 
     def window(self, start: date, end: date) -> DataSpec:
         return replace(self, start=start, end=end)
+
+    def with_benchmarks(self, *names: str) -> DataSpec:
+        return replace(self, benchmarks=tuple(names))
 
     def label(self) -> str:
         where = self.folder or "default data"

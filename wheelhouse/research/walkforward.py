@@ -243,7 +243,9 @@ def run_walk_forward(
                                seed + w.number, progress)
             chosen.append(found.ranked()[0])
             trial_counts.append(len(found.records))
-    out_jobs = [(space.parameters(rec.point), spec.window(w.out_start, w.out_end)) for w, rec in zip(plan, chosen, strict=True)]
+    oos_spec = spec.with_benchmarks(benchmark)
+    out_jobs = [(space.parameters(rec.point), oos_spec.window(w.out_start, w.out_end))
+                for w, rec in zip(plan, chosen, strict=True)]
     out_outcomes = evaluate(executor, trial, out_jobs, progress)
     report = WalkForwardReport(space, benchmark, max_gap)
     target = space.objective.target
