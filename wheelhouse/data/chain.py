@@ -29,7 +29,7 @@ from domain.types import ChainSnapshot, OptionQuote, Right, Style
 from wheelhouse.data import equity
 from wheelhouse.data.equity import Resolution, Security
 from wheelhouse.data.errors import DataError
-from wheelhouse.data.options import OptionSecurity, find_security, option_bars, option_path
+from wheelhouse.data.options import OptionSecurity, TickType, cached_option_bars, find_security, option_path
 from wheelhouse.data.reference import MarketHours, market_hours, symbol_properties
 
 # Index options trade on an index whose ticker differs from the option root.
@@ -82,8 +82,18 @@ def underlying_price(folder: Path, ticker: str, as_of: datetime, day: date, reso
     raise DataError(Path(folder) / security / "usa", f"no {ticker.upper()} price for {as_of}; tried " + "; ".join(tried))
 
 
-def _known(frame: pd.DataFrame, as_of: datetime) -> pd.DataFrame:
-    return frame[frame["end_time"] <= as_of]
+def _latest(frame: pd.DataFrame, contracts: pd.DataFrame, as_of: datetime, columns: list[str],
+            summed: list[str] | None = None) -> pd.DataFrame:
+    """Per contract, the last non-NaN value of each of ``columns`` (and the sum of ``summed``) over rows
+    ended by ``as_of``, indexed by (right, strike, expiry). Rows are ordered by contract, then time."""
+    known = frame[frame["end_time"].to_numpy() <= np.datetime64(as_of)]
+    grouped = known.groupby("contract", sort=True)
+    out = grouped[columns].last()
+    if summed:
+        out = out.join(grouped[summed].sum())
+    keys = contracts.iloc[out.index.to_numpy()]
+    out.index = pd.MultiIndex.from_arrays([keys["right"], keys["strike"], keys["expiry"]])
+    return out
 
 
 def chain_frame(folder: Path, root: str, as_of: datetime, resolution: Resolution = "minute",
@@ -98,39 +108,36 @@ def chain_frame(folder: Path, root: str, as_of: datetime, resolution: Resolution
     hours = market_hours(folder)
     security = find_security(folder, root)
     day = session_day(hours, as_of, resolution)
-    keys = ["right", "strike", "expiry"]
-    quotes = _known(option_bars(folder, root, resolution, "quote", day, security, hours), as_of)
-    grouped = quotes.sort_values("end_time").groupby(keys, sort=True)
     # groupby.last skips NaN per column: the last bid and the last ask seen so far, as LEAN's cache keeps them.
-    frame = grouped[["bid_close", "ask_close", "bid_size", "ask_size", "end_time"]].last()
+    frame = _latest(*cached_option_bars(folder, root, resolution, "quote", day, security), as_of,
+                    ["bid_close", "ask_close", "bid_size", "ask_size", "end_time"])
     frame = frame.rename(columns={"bid_close": "bid", "ask_close": "ask", "end_time": "quote_time"})
     frame = frame[frame["ask"].notna() & (frame.index.get_level_values("expiry") >= pd.Timestamp(day))]
     frame["bid"] = frame["bid"].fillna(0.0)
 
     optional = set(optional)
-    trades = _optional_bars(folder, root, resolution, "trade", day, security, hours, "trade" in optional)
-    if trades is not None:
-        trades = _known(trades, as_of).sort_values("end_time").groupby(keys)
-        frame = frame.join(trades["close"].last().rename("last")).join(trades["volume"].sum().rename("volume"))
+    if _present(folder, root, resolution, "trade", day, security, "trade" in optional):
+        trades = _latest(*cached_option_bars(folder, root, resolution, "trade", day, security), as_of,
+                         ["close"], ["volume"])
+        frame = frame.join(trades.rename(columns={"close": "last"}))
     else:
         frame["last"] = np.nan
         frame["volume"] = 0.0
-    oi = _optional_bars(folder, root, resolution, "openinterest", day, security, hours, "openinterest" in optional)
-    if oi is not None:
-        oi = _known(oi, as_of).sort_values("end_time").groupby(keys)["open_interest"].last()
+    if _present(folder, root, resolution, "openinterest", day, security, "openinterest" in optional):
+        oi = _latest(*cached_option_bars(folder, root, resolution, "openinterest", day, security), as_of,
+                     ["open_interest"])
         frame = frame.join(oi)
     else:
         frame["open_interest"] = np.nan
     frame["volume"] = frame["volume"].fillna(0.0)
     frame["open_interest"] = frame["open_interest"].fillna(0.0)
-    return frame.reset_index(), day, security
+    return frame.sort_index().reset_index(), day, security
 
 
-def _optional_bars(folder: Path, root: str, resolution: Resolution, tick: str, day: date, security: OptionSecurity,
-                   hours: MarketHours, optional: bool) -> pd.DataFrame | None:
-    if optional and not option_path(folder, root, resolution, tick, day, security).is_file():  # type: ignore[arg-type]
-        return None
-    return option_bars(folder, root, resolution, tick, day, security, hours)  # type: ignore[arg-type]
+def _present(folder: Path, root: str, resolution: Resolution, tick: TickType, day: date, security: OptionSecurity,
+             optional: bool) -> bool:
+    """False when an optional file is missing; a missing required file is left to raise when read."""
+    return not optional or option_path(folder, root, resolution, tick, day, security).is_file()
 
 
 def chain_snapshot(folder: Path, underlying: str, as_of: datetime, resolution: Resolution = "minute",

@@ -18,6 +18,7 @@ Prices are Black-Scholes-Merton (``pricing.bsm``) floored at intrinsic value (th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -70,10 +71,12 @@ class ChainModel:
         density = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
         return float(np.sqrt(np.trapz(density * self.vol_multiplier(z) ** 2, z)))
 
-    def atm_vol(self, t: FloatArray, vs30: float, theta: float, kappa: float) -> FloatArray:
-        """At-the-money vol for times ``t`` (years) from the 30-day variance-swap vol and the term structure."""
+    def atm_vol(self, t: FloatArray, vs30: float | FloatArray, theta: float | FloatArray,
+                kappa: float | FloatArray) -> FloatArray:
+        """At-the-money vol for times ``t`` (years) from the 30-day variance-swap vol and the term structure
+        (arguments broadcast)."""
         t30 = self.vs_days / 365.0
-        var = theta + (vs30 * vs30 - theta) * _g(kappa * np.asarray(t, dtype=float)) / _g(np.array(kappa * t30))
+        var = theta + (vs30 * vs30 - theta) * _g(kappa * np.asarray(t, dtype=float)) / _g(kappa * np.asarray(t30))
         return np.sqrt(np.maximum(var, 1e-6)) / self.vs_ratio
 
     def strike_step(self, spot: float) -> float:
@@ -137,11 +140,15 @@ class DayState:
 
 
 def price_contracts(model: ChainModel, state: DayState, right_is_call: NDArray[np.bool_], strike: FloatArray,
-                    dte: NDArray[np.int64], monthly: NDArray[np.bool_]) -> dict[str, np.ndarray]:
-    """Model quotes for arbitrary contracts (vectorised): ``iv, mid, bid, ask, open_interest, volume``."""
+                    dte: NDArray[np.int64], monthly: NDArray[np.bool_], atm: FloatArray | None = None
+                    ) -> dict[str, np.ndarray]:
+    """Model quotes for arbitrary contracts (vectorised): ``iv, mid, bid, ask, open_interest, volume``.
+
+    ``atm`` (the at-the-money vol of each contract's expiry) is computed when not given."""
     t = dte.astype(float) / 365.0
     s = state.spot
-    atm = model.atm_vol(t, state.vs30, state.theta, state.kappa)
+    if atm is None:
+        atm = model.atm_vol(t, state.vs30, state.theta, state.kappa)
     fwd = s * np.exp((state.rate - state.div) * t)
     sqrt_t = np.sqrt(np.maximum(t, 1e-12))
     z = np.log(strike / fwd) / (atm * sqrt_t)
@@ -182,27 +189,28 @@ def chain_grid(model: ChainModel, state: DayState, expiry_days: NDArray[np.int64
     fwd = s * np.exp((state.rate - state.div) * t)
     lo = np.floor(fwd * np.exp(-model.band_sd_put * width) / step)
     hi = np.ceil(fwd * np.exp(model.band_sd_call * width) / step)
-    put_top = np.ceil(s / step)
-    call_bottom = np.floor(s / step)
-    rights, strikes, idx = [], [], []
-    for i in range(len(exp_days)):
-        k_put = np.arange(lo[i], max(put_top, lo[i]) + 1)
-        k_call = np.arange(min(call_bottom, hi[i]), hi[i] + 1)
-        strikes.append(np.concatenate([k_put, k_call]) * step)
-        rights.append(np.concatenate([np.zeros(len(k_put), bool), np.ones(len(k_call), bool)]))
-        idx.append(np.full(len(k_put) + len(k_call), i))
-    if not idx:
+    put_top = math.ceil(s / step)
+    call_bottom = math.floor(s / step)
+    # strikes in units of `step`: puts lo..put_hi, then calls call_lo..hi, expiry after expiry
+    put_hi = np.maximum(put_top, lo)
+    call_lo = np.minimum(call_bottom, hi)
+    n_put = (put_hi - lo + 1).astype(np.int64)
+    n = n_put + (hi - call_lo + 1).astype(np.int64)
+    if n.sum() == 0:
         empty = np.array([], dtype=float)
         return {"is_call": np.array([], bool), "strike": empty, "expiry": np.array([], "datetime64[D]"),
                 "dte": np.array([], np.int64), "monthly": np.array([], bool), **{k: empty for k in
                 ("iv", "mid", "bid", "ask", "open_interest", "volume")}}
-    where = np.concatenate(idx)
+    where = np.repeat(np.arange(len(n)), n)
+    offset = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    is_call = offset >= n_put[where]
+    units = np.where(is_call, call_lo[where] + offset - n_put[where], lo[where] + offset)
     out: dict[str, np.ndarray] = {
-        "is_call": np.concatenate(rights),
-        "strike": np.round(np.concatenate(strikes), 6),
+        "is_call": is_call,
+        "strike": np.round(units * step, 6),
         "expiry": exp_dates[where],
         "dte": exp_days[where].astype(np.int64),
         "monthly": exp_monthly[where],
     }
-    out.update(price_contracts(model, state, out["is_call"], out["strike"], out["dte"], out["monthly"]))
+    out.update(price_contracts(model, state, out["is_call"], out["strike"], out["dte"], out["monthly"], atm[where]))
     return out

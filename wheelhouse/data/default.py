@@ -92,7 +92,9 @@ class DefaultData:
         self._dates = pd.DatetimeIndex(sp.index).normalize()
         self._closes = pd.DatetimeIndex(self._dates + pd.Timedelta(hours=16))
         self._bars = self._make_bars(sp)
-        path = _sp500_forecast("gjr" if self.vol_model == "gjr" else "garch")
+        # 'har' needs intraday realised variance, which daily closes lack: GARCH stands in for it.
+        self.forecast_model: Model = "gjr" if self.vol_model == "gjr" else "garch"
+        path = _sp500_forecast(self.forecast_model)
         ratio = self.implied_realised_ratio
         vix = load_vix().reindex(self._dates) / 100.0 if self.use_vix else pd.Series(np.nan, index=self._dates)
         self.forecast = path
@@ -132,7 +134,7 @@ class DefaultData:
         vix_days = int(self.vix_used.sum())
         return (f"bundled default data: S&P 500 index ({SOURCE}) / {self.scale:g} as {self.underlying}, "
                 f"{first}..{last}; option chains MODEL-PRICED (implied vol from the VIX on {vix_days} days, "
-                f"else {self.vol_model.upper()} forecast x {self.implied_realised_ratio:g})")
+                f"else {self.forecast_model.upper()} forecast x {self.implied_realised_ratio:g})")
 
     @property
     def underlyings(self) -> tuple[str, ...]:
@@ -218,8 +220,8 @@ class DefaultData:
         dte = (expiry - st.day).days
         if dte < 0:
             raise DataError(SOURCE, f"{self.underlying} {right.value} {strike} expired on {expiry}, before {st.day}")
-        monthly = bool((self._expiries["expiry"] == pd.Timestamp(expiry)).any() and
-                       self._expiries.loc[self._expiries["expiry"] == pd.Timestamp(expiry), "monthly"].iloc[0])
+        hit = np.flatnonzero(self._expiry_days == np.datetime64(expiry, "D").astype(np.int64))
+        monthly = bool(hit.size and self._monthly[hit[0]])
         p = price_contracts(self.model, st, np.array([right is Right.CALL]), np.array([float(strike)]),
                             np.array([dte], dtype=np.int64), np.array([monthly]))
         return OptionQuote(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +27,7 @@ import pandas as pd
 from wheelhouse.data._zipcsv import DECI_CENTS, parse_times, read_members, require_file
 from wheelhouse.data.equity import QUOTE_COLUMNS, TRADE_COLUMNS, Resolution, session_closes
 from wheelhouse.data.errors import DataError
-from wheelhouse.data.reference import MarketHours, market_hours
+from wheelhouse.data.reference import market_hours
 
 TickType = Literal["quote", "trade", "openinterest"]
 OptionSecurity = Literal["option", "indexoption"]
@@ -84,18 +85,37 @@ def _contract_table(names: list[str], path: Path) -> pd.DataFrame:
 
 
 def option_bars(folder: Path, root: str, resolution: Resolution, tick_type: TickType, day: date,
-                security: OptionSecurity = "option", hours: MarketHours | None = None,
-                whole_file: bool = False) -> pd.DataFrame:
+                security: OptionSecurity = "option", whole_file: bool = False) -> pd.DataFrame:
     """Bars of every contract of ``root`` in the file covering ``day``; only rows dated ``day`` unless
-    ``whole_file`` (hour/daily files cover a year). Raises :class:`DataError` when the file is missing."""
+    ``whole_file`` (hour/daily files cover a year). Raises :class:`DataError` when the file is missing.
+
+    Rows are ordered by contract, then time; ``contract`` is an integer code of the contract within the file.
+    """
+    return cached_option_bars(folder, root, resolution, tick_type, day, security, whole_file)[0].copy()
+
+
+def cached_option_bars(folder: Path, root: str, resolution: Resolution, tick_type: TickType, day: date,
+                       security: OptionSecurity = "option", whole_file: bool = False
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`option_bars` without the copy, plus the file's contract table (``right, strike, expiry`` by
+    ``contract`` code). Shared with the cache: callers must not modify either frame."""
     path = option_path(folder, root, resolution, tick_type, day, security)
+    require_file(path, f"{tick_type} bars of {root.upper()} options, one CSV per contract")
+    stat = path.stat()
+    selected = None if whole_file or resolution == "minute" else day
+    return _option_bars(path, Path(folder), root.upper(), resolution, tick_type,
+                        day if resolution == "minute" else None, selected, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _option_bars(path: Path, folder: Path, root: str, resolution: Resolution, tick_type: TickType,
+                 file_day: date | None, selected: date | None, _mtime: int, _size: int
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     cols = _COLUMNS[tick_type]
-    names, raw = read_members(path, cols, f"{tick_type} bars of {root.upper()} options, one CSV per contract "
-                                          f"({','.join(cols)})",
-                                          ms_times=resolution == "minute")
-    times = parse_times(raw["time"], day if resolution == "minute" else None)
-    keep = np.ones(len(raw), dtype=bool) if whole_file or resolution == "minute" else (
-        times.normalize() == pd.Timestamp(day))
+    names, raw = read_members(path, cols, f"{tick_type} bars of {root} options, one CSV per contract "
+                                          f"({','.join(cols)})", ms_times=resolution == "minute")
+    times = parse_times(raw["time"], file_day)
+    keep = np.ones(len(raw), dtype=bool) if selected is None else (times.normalize() == pd.Timestamp(selected))
     frame = raw.loc[keep].drop(columns="time").reset_index(drop=True)
     times = times[keep]
     for c in frame.columns:
@@ -104,6 +124,7 @@ def option_bars(folder: Path, root: str, resolution: Resolution, tick_type: Tick
         frame[c] = frame[c] / DECI_CENTS
     contracts = _contract_table(names, path)
     codes = frame.pop("member").to_numpy()
+    frame.insert(0, "contract", codes)
     for c in ("right", "strike", "expiry"):
         frame[c] = contracts[c].to_numpy()[codes]
     frame["time"] = times
@@ -112,13 +133,14 @@ def option_bars(folder: Path, root: str, resolution: Resolution, tick_type: Tick
     elif resolution == "hour":
         frame["end_time"] = times + timedelta(hours=1)
     else:
-        hours = hours or market_hours(folder)
+        hours = market_hours(folder)
         if tick_type == "openinterest":
             frame["end_time"] = pd.DatetimeIndex([hours.session_open(t.date()) if hours.is_trading_day(t.date())
                                                   else t for t in times])
         else:
             frame["end_time"] = session_closes(times, hours)
-    return frame
+    frame = frame.sort_values(["contract", "time"], kind="stable").reset_index(drop=True)
+    return frame, contracts
 
 
 @dataclass(frozen=True)

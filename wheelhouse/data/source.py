@@ -16,7 +16,7 @@ from wheelhouse.data import equity
 from wheelhouse.data.chain import chain_snapshot, session_day, underlying_price
 from wheelhouse.data.equity import CorporateEvent, Resolution, Security
 from wheelhouse.data.errors import DataError
-from wheelhouse.data.options import find_security, option_bars, option_path
+from wheelhouse.data.options import cached_option_bars, find_security, option_path
 from wheelhouse.data.reference import SymbolProperties, interest_rates, market_hours, rate_on, symbol_properties
 
 if TYPE_CHECKING:
@@ -133,8 +133,8 @@ class LeanData:
             for year in range(start.year, end.year + 1):
                 path = option_path(self.folder, root, self._res, "quote", date(year, 1, 1), security)
                 if path.is_file():
-                    frame = option_bars(self.folder, root, self._res, "quote", date(year, 1, 1), security,
-                                        self.hours, whole_file=True)
+                    frame, _ = cached_option_bars(self.folder, root, self._res, "quote", date(year, 1, 1),
+                                                  security, whole_file=True)
                     days.update(t.date() for t in pd.DatetimeIndex(frame["time"]).normalize().unique())
         return sorted(d for d in days if start <= d <= end)
 
