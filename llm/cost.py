@@ -4,8 +4,8 @@ It renders the actual system and user prompts for a typical rebalance (5 candida
 news), counts tokens with the documented approximation of 3.5 characters per token (no Claude tokenizer
 ships offline; JSON-heavy text often runs nearer 3 characters per token, so a 2.5 figure is printed as a
 conservative bound), adds the structured-output schema, and prices three answers: the offline reviewer's
-actual answer for the same request, an answer at the prompt's length limits (rationale 30 words, other
-texts 12 words, full lists), and the schema's maximum. Prices come from the config's price table.
+actual answer for the same request, an answer at the prompt's length limits (rationale 25 words, other
+texts 10 words, full lists), and the schema's maximum. Prices come from the config's price table.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from llm.request import build_request
 AS_OF = datetime(2018, 3, 2, 15, 50)
 RULES = ("dte_range", "delta_range", "iv_rank_min", "premium_yield_min", "open_interest_min", "volume_min",
          "spread_max", "earnings_clear", "sector_cap", "credit_rating")
-WORDS_PER_RATIONALE = 30
-WORDS_PER_TEXT = 12
+WORDS_PER_RATIONALE = 25
+WORDS_PER_TEXT = 10
 """The length limits the system prompt asks for (``llm/prompts/system.md``, Output)."""
 CACHE_MINIMUM_TOKENS = {"claude-haiku-4-5": 4096}
 """Shortest prompt prefix the API caches for a model (Anthropic's prompt-caching page); shorter is not cached."""

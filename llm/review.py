@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from domain.config import StrategyConfig
 from domain.state import StateStore
-from domain.types import Candidate, MarketContext, PortfolioState, ReviewDecision
+from domain.types import Candidate, MarketContext, PortfolioState, ReviewAction, ReviewDecision
 from llm.authority import enforce, policy_decisions
 from llm.base import Reviewer, ReviewOutcome
 from llm.budget import DailyBudget
@@ -37,6 +37,9 @@ __all__ = ["ReviewBatch", "Reviewer", "make_reviewer", "review_candidates"]
 log = logging.getLogger("wheelhouse.llm")
 
 Mode = Literal["live", "record", "replay", "offline"]
+OUTPUT_TOKENS_PER_CANDIDATE = 400
+"""Output budget of one decision: an answer at the prompt's length limits takes about 275 tokens at 3.5 characters
+per token and 385 at a conservative 2.5 (``python -m llm.cost``)."""
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,10 @@ def review_candidates(
     """
     if not candidates:
         return ReviewBatch(decisions={})
+    limit = review_limit(config)
+    chosen, skipped = select_for_review(candidates, limit)
     anonymise = historical and config.review.review_anonymise
-    request, aliases = build_request(candidates, portfolio, market, config, anonymise=anonymise, news=news,
+    request, aliases = build_request(chosen, portfolio, market, config, anonymise=anonymise, news=news,
                                      journal=journal, greeks=greeks)
     try:
         outcome = reviewer.review(request, market.as_of.date())
@@ -114,6 +119,9 @@ def review_candidates(
         decisions, reviews, violations = enforce(outcome.response, aliases, outcome.source)
         for v in violations:
             log.warning("review authority: %s", v)
+    for c in skipped:
+        decisions[c.id] = ReviewDecision(c.id, ReviewAction.REJECT, 0.0, 0.0, "fallback",
+                                         f"not reviewed: only the best {limit} candidates fit one review call")
     by_id = {c.id: c for c in candidates}
     for cid, d in decisions.items():
         c = by_id[cid]
@@ -136,6 +144,31 @@ def review_candidates(
         metrics.add(decisions, dollars=batch.dollars, calls=batch.calls, latency_s=batch.latency_s,
                     cache=batch.cache, failed=outcome.response is None)
     return batch
+
+
+def review_limit(config: StrategyConfig) -> int:
+    """Most candidates one review call covers: ``max_positions``, and no more than ``review_max_tokens`` can
+    answer at :data:`OUTPUT_TOKENS_PER_CANDIDATE` each (so the answer is never cut off at the token limit)."""
+    return max(1, min(config.portfolio.max_positions, config.review.review_max_tokens // OUTPUT_TOKENS_PER_CANDIDATE))
+
+
+def select_for_review(candidates: Sequence[Candidate], limit: int) -> tuple[list[Candidate], list[Candidate]]:
+    """The candidates to review (at most ``limit``) and the rest, keeping the rank order.
+
+    The best candidate of each (underlying, strategy) comes first, so one name's many strikes cannot crowd
+    the others out; remaining places go to the next best in rank order.
+    """
+    if len(candidates) <= limit:
+        return list(candidates), []
+    seen: set[tuple[str, str]] = set()
+    first: list[Candidate] = []
+    rest: list[Candidate] = []
+    for c in candidates:
+        key = (c.underlying, c.strategy.value)
+        (rest if key in seen else first).append(c)
+        seen.add(key)
+    picked = {c.id for c in (first + rest)[:limit]}
+    return [c for c in candidates if c.id in picked], [c for c in candidates if c.id not in picked]
 
 
 def make_reviewer(

@@ -139,3 +139,21 @@ def test_historical_flag_controls_anonymisation() -> None:
     off = review_candidates(five(), portfolio(), market(), config(review_anonymise=False), OfflineReviewer())
     assert (hist.anonymised, live.anonymised, off.anonymised) == (True, False, False)
     assert datetime(2015, 12, 24).date() == market().as_of.date()
+
+
+def test_only_the_best_that_fit_one_call_are_reviewed() -> None:
+    from llm.review import review_limit, select_for_review
+
+    assert review_limit(config()) == 5  # 2048 output tokens / 400 per decision, under max_positions 10
+    assert review_limit(config(review_max_tokens=8000)) == 10
+    goog = [candidate("GOOG", strike=700.0 - i, score=9.0 - 0.1 * i) for i in range(4)]
+    others = [candidate(t, strike=100.0, spot=105.0, score=7.0) for t in ("IBM", "BAC", "AIG")]
+    ranked = goog + others
+    chosen, skipped = select_for_review(ranked, 5)
+    assert [c.underlying for c in chosen] == ["GOOG", "GOOG", "IBM", "BAC", "AIG"]  # rank order kept
+    assert [c.quote.strike for c in skipped] == [698.0, 697.0]
+    batch = review_candidates(ranked, portfolio(), market(), config(), OfflineReviewer())
+    assert len(batch.decisions) == 7
+    for c in skipped:
+        d = batch.decisions[c.id]
+        assert d.action is ReviewAction.REJECT and d.rationale.startswith("not reviewed")
