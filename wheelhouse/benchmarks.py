@@ -63,6 +63,7 @@ class _Monthly:
 
     name = "benchmark"
     enforce_entry_caps = False
+    uses_chains = False
 
     def __init__(self, underlying: str, fractional: bool = True) -> None:
         self.underlying = underlying
@@ -160,6 +161,7 @@ class BuyAndHold:
 
     name = "underlying"
     enforce_entry_caps = False
+    uses_chains = False
 
     def __init__(self, underlying: str, fractional: bool = True) -> None:
         self.underlying = underlying

@@ -47,3 +47,28 @@ def test_keys_cannot_escape_the_root(tmp_path: Path, key: str) -> None:
 
 def test_keys_of_missing_folder_is_empty(tmp_path: Path) -> None:
     assert FolderStore(tmp_path / "absent").keys() == []
+
+
+def test_routed_store_sends_prefixes_to_their_store(tmp_path: Path) -> None:
+    from domain.state import MemoryStore
+    from wheelhouse.state import RoutedStore
+
+    run, cache = MemoryStore(), FolderStore(tmp_path)
+    store = RoutedStore(run, {"wheelhouse/review/cache": cache})
+    store.save("wheelhouse/review/cache/abc", "answer")
+    store.save("wheelhouse/review/cached", "not the cache")
+    store.save("wheelhouse/wheel", "{}")
+    assert cache.keys() == ["wheelhouse/review/cache/abc"]
+    assert set(run.data) == {"wheelhouse/review/cached", "wheelhouse/wheel"}
+    assert store.read("wheelhouse/review/cache/abc") == "answer"
+
+
+def test_deferred_store_writes_on_flush(tmp_path: Path) -> None:
+    store = FolderStore(tmp_path, deferred=True)
+    store.save("a/b", "1")
+    store.save("a/b", "2")
+    assert store.read("a/b") == "2" and not (tmp_path / "a" / "b").exists()
+    store.flush()
+    assert (tmp_path / "a" / "b").read_text() == "2"
+    with pytest.raises(StateKeyError):
+        store.save("../x", "1")

@@ -4,8 +4,9 @@
 * ``vix``: the source's VIX close of the *previous* session when the step is before the close, of the day at
   the close; without a VIX series, a proxy in VIX units: 21-session realised volatility of the first
   underlying x ``implied_realised_ratio`` x 100 (the same ratio the model-priced chains use).
-* ``iv_history``: per underlying, the 30-day at-the-money implied volatility recorded at each session close
-  so far (at most ``iv_lookback_days`` values, oldest first), see :func:`atm_iv_30d`.
+* ``iv_history``: per underlying, the 30-day at-the-money implied volatility the screen measured on each
+  session so far (``ScreenResult.atm_iv``, as the LEAN alpha adapter records it; at most
+  ``iv_lookback_days`` values, oldest first).
 * ``realised_vol``: 21-session close-to-close volatility; ``forecast_vol``: the ``vol_forecast_model``
   forecast refitted every ``FORECAST_REFIT_SESSIONS`` sessions (when the pricing package offers it).
 * ``dividend_yield``: ``dividend_yield`` for every underlying; ``reference`` from the source;
@@ -21,44 +22,13 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 import numpy as np
+import pandas as pd
 
 from domain.config import StrategyConfig
-from domain.types import ChainSnapshot, MarketContext, Reference
+from domain.types import MarketContext, Reference
 from wheelhouse.engine.market import MarketData, holiday_week, realised_vol
 
 FORECAST_REFIT_SESSIONS = 21
-TARGET_DAYS = 30.0
-
-
-def atm_iv_30d(chain: ChainSnapshot) -> float | None:
-    """30-day at-the-money implied vol of an analysed chain, or None.
-
-    Per expiry: the mean IV of the contracts at the strike nearest the underlying price. Then linear
-    interpolation in total variance (iv^2 x t) between the expiries around 30 days; flat beyond them.
-    """
-    spot = chain.underlying_price
-    if not spot or spot <= 0:
-        return None
-    d0 = chain.as_of.date()
-    per_expiry: dict[date, list[tuple[float, float]]] = {}
-    for q in chain.quotes:
-        if q.iv is not None and math.isfinite(q.iv) and q.iv > 0 and q.expiry > d0:
-            per_expiry.setdefault(q.expiry, []).append((abs(q.strike - spot), q.iv))
-    points: list[tuple[float, float]] = []
-    for expiry, rows in sorted(per_expiry.items()):
-        nearest = min(r[0] for r in rows)
-        ivs = [iv for dist, iv in rows if dist == nearest]
-        points.append(((expiry - d0).days, float(np.mean(ivs))))
-    if not points:
-        return None
-    days = np.array([p[0] for p in points], dtype=float)
-    vols = np.array([p[1] for p in points], dtype=float)
-    if TARGET_DAYS <= days[0]:
-        return float(vols[0])
-    if TARGET_DAYS >= days[-1]:
-        return float(vols[-1])
-    var = np.interp(TARGET_DAYS, days, vols**2 * days)
-    return float(math.sqrt(var / TARGET_DAYS))
 
 
 class ContextBuilder:
@@ -87,15 +57,23 @@ class ContextBuilder:
         n = int(np.searchsorted(ords, day.toordinal(), side="right" if inclusive else "left"))
         return self._close_values[underlying][:n]
 
-    def record_close(self, chains: Mapping[str, ChainSnapshot | None], day: date) -> None:
-        """Append the session's 30-day ATM IV of each chain (call once per session, at the close)."""
-        for u, chain in chains.items():
-            if chain is None or self._last_recorded.get(u) == day or u not in self.iv_history:
-                continue
-            iv = atm_iv_30d(chain)
-            if iv is not None:
-                self.iv_history[u].append(iv)
+    def record_iv(self, atm_iv: Mapping[str, float], day: date) -> None:
+        """Append the session's 30-day ATM IV per underlying (the first reading of a session counts)."""
+        for u, iv in atm_iv.items():
+            if u in self.iv_history and self._last_recorded.get(u) != day and math.isfinite(iv) and iv > 0:
+                self.iv_history[u].append(float(iv))
                 self._last_recorded[u] = day
+
+    def history_frame(self, day: date, sessions: int, inclusive: bool) -> pd.DataFrame:
+        """Closes of the last ``sessions`` sessions up to ``day`` (rows: dates, columns: underlyings)."""
+        cols = {}
+        for u in self.underlyings:
+            ords = self._close_days[u]
+            n = int(np.searchsorted(ords, day.toordinal(), side="right" if inclusive else "left"))
+            lo = max(0, n - sessions)
+            cols[u] = pd.Series(self._close_values[u][lo:n],
+                                index=pd.DatetimeIndex([date.fromordinal(int(o)) for o in ords[lo:n]]))
+        return pd.DataFrame(cols)
 
     def vix(self, as_of: datetime, at_close: bool) -> float | None:
         day = as_of.date()

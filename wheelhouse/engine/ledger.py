@@ -53,6 +53,8 @@ class TradeRow:
     reason: str
     premium: float = 0.0
     candidate_id: str | None = None
+    multiplier: int = 1
+    cash_settled: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +147,7 @@ class Ledger:
             basis = (abs(before) * held.cost_basis + abs(quantity) * price) / abs(after)
         self._set(replace(held, quantity=after, cost_basis=basis), when)
         return self._log(when, quote.underlying, quote.symbol, quote.right.value, quote.strike, quote.expiry,
-                         action, quantity, price, fee, reason, premium, candidate_id)
+                         action, quantity, price, fee, reason, premium, candidate_id, mult)
 
     def trade_stock(self, when: datetime, underlying: str, quantity: float, price: float, fee: float,
                     reason: str = "") -> TradeRow:
@@ -190,7 +192,8 @@ class Ledger:
                 self._add_shares(pos.underlying, shares, pos.strike, when)
         self._set(replace(pos, quantity=pos.quantity - qty), when)
         return self._log(when, pos.underlying, symbol, pos.right.value, pos.strike, pos.expiry, action, -qty,
-                         price, 0.0, reason)
+                         price, 0.0, reason, multiplier=mult,
+                         cash_settled=pos.style is Style.EUROPEAN and action != "expired")
 
     # ----- cash events -----------------------------------------------------------------------------------
     def accrue_interest(self, amount: float) -> None:
@@ -258,8 +261,9 @@ class Ledger:
 
     def _log(self, when: datetime, underlying: str, symbol: str, right: str, strike: float | None,
              expiry: date | None, action: str, quantity: float, price: float, fee: float, reason: str,
-             premium: float = 0.0, candidate_id: str | None = None) -> TradeRow:
+             premium: float = 0.0, candidate_id: str | None = None, multiplier: int = 1,
+             cash_settled: bool = False) -> TradeRow:
         row = TradeRow(when, underlying, symbol, right, strike, expiry, action, quantity, price, fee, self.cash,
-                       self.reserved_cash(), reason, premium, candidate_id)
+                       self.reserved_cash(), reason, premium, candidate_id, multiplier, cash_settled)
         self.trades.append(row)
         return row

@@ -21,12 +21,14 @@ decides on the closing quotes and fills at them (a market-on-close simplificatio
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import pandas as pd
+
 from domain.config import StrategyConfig
-from domain.types import AssetKind, ChainSnapshot, Greeks, MarketContext, OptionQuote, Position, Reference
+from domain.types import AssetKind, ChainSnapshot, Greeks, MarketContext, OptionQuote, Reference
 from pricing.chain import analyse_quotes
 from wheelhouse.engine import expiry, invariants
 from wheelhouse.engine.context import ContextBuilder
@@ -167,8 +169,10 @@ class Simulator:
             return analysed[u]
 
         held = led.options()
-        for u in sorted({p.underlying for p in held}):
-            raw_chain(u)
+        # A model can price one contract for less than a whole chain; market data comes as chains.
+        if not self.data.model_priced or getattr(self.policy, "uses_chains", True):
+            for u in sorted({p.underlying for p in held}):
+                raw_chain(u)
         for p in held:
             if p.symbol not in quotes and p.right is not None and p.strike is not None and p.expiry is not None:
                 q = self.data.contract_quote(p.underlying, p.right, p.strike, p.expiry, as_of)
@@ -190,8 +194,14 @@ class Simulator:
                     led.sectors[u] = ref.sector
             return self.context.build(as_of, at_close, refs)
 
+        def history(sessions: int) -> pd.DataFrame:
+            return self.context.history_frame(day, sessions, at_close)
+
+        def record_iv(values: Mapping[str, float]) -> None:
+            self.context.record_iv(values, day)
+
         step = Step(as_of, day, at_close, nxt, dict(self._prices), led.state(as_of, self._mark_prices(marks)),
-                    self.config, chain, raw_chain, market, quotes.get)
+                    self.config, quotes, chain, raw_chain, market, history, record_iv)
         self.policy.on_trades(step, self._drain())
         orders = list(self.policy.decide(step))
         vix = step.market.vix if step._market_value is not None else self.context.vix(as_of, at_close)
@@ -200,8 +210,6 @@ class Simulator:
                 self._execute(order, step, quotes, marks, vix)
             marks = self.marks.mark(led.options(), quotes, self._prices, as_of, rate, div)
         invariants.check_books(led, as_of)
-        if at_close:
-            self.context.record_close({u: analysed.get(u) for u in self.underlyings}, day)
         return marks, vix
 
     def _drain(self) -> list[TradeRow]:
@@ -246,29 +254,40 @@ class Simulator:
             if order.quantity > 0:
                 invariants.check_books(led, as_of)
             return
-        quote = invariants.check_quote(quotes.get(order.symbol), order.symbol, order.quantity, as_of,
-                                       cfg.screen.max_quote_age_minutes)
-        price = fill_price(order.quantity, order.limit_price, quote.bid, quote.ask, cfg.backtest.slippage_pct_of_spread)
+        legs = order.legs or ((order.symbol, 1),)
+        leg_quotes = [invariants.check_quote(quotes.get(sym), sym, order.quantity * ratio, as_of,
+                                             cfg.screen.max_quote_age_minutes) for sym, ratio in legs]
+        unit_bid = sum(r * (q.bid if r > 0 else q.ask) for (_, r), q in zip(legs, leg_quotes, strict=True))
+        unit_ask = sum(r * (q.ask if r > 0 else q.bid) for (_, r), q in zip(legs, leg_quotes, strict=True))
+        price = fill_price(order.quantity, order.limit_price, unit_bid, unit_ask, cfg.backtest.slippage_pct_of_spread)
         if price is None:
             self._unfilled += 1
             return
-        before = led.positions.get(order.symbol)
-        opening_sale = order.quantity < 0 and (before is None or before.quantity < 0)
+        # A combo's fill is shared out over its legs: each leg at its mid, moved by an equal share of the
+        # unit's distance from its mid (kept inside the leg's own quote).
+        unit_mid = 0.5 * (unit_bid + unit_ask)
+        weight = sum(abs(r) for _, r in legs)
+        contracts = sum(abs(order.quantity * r) for _, r in legs)
+        total_fee = option_commission(contracts, cfg.backtest)
         new_underlying = not any(p.underlying == order.underlying for p in led.options())
-        fee = option_commission(order.quantity, cfg.backtest)
-        row = led.trade_option(as_of, quote, order.quantity, price, fee, order.reason, order.candidate_id,
-                               order.entry_regime, order.sector)
-        self._pending.append(row)
-        self.recorder.on_fill(quote.mid, price, order.quantity, quote.multiplier)
-        if order.quantity > 0 or opening_sale:
-            invariants.check_books(led, as_of)
-        if opening_sale and self.policy.enforce_entry_caps:
-            marks_now = dict(marks)
-            marks_now[order.symbol] = OptionMark(quote.mid, quote.iv, marks[order.symbol].greeks
-                                                 if order.symbol in marks else Greeks(), False)
-            state = led.state(as_of, self._mark_prices(marks_now))
-            opened: Position = led.positions[order.symbol]
-            invariants.check_entry_caps(state, opened, order.quantity, new_underlying, cfg, vix, as_of)
+        for (sym, ratio), quote in zip(legs, leg_quotes, strict=True):
+            qty = order.quantity * ratio
+            leg_price = quote.mid + (price - unit_mid) * (1 if ratio > 0 else -1) / weight
+            leg_price = min(max(leg_price, quote.bid), quote.ask)
+            before = led.positions.get(sym)
+            opening_sale = qty < 0 and (before is None or before.quantity < 0)
+            fee = total_fee * abs(qty) / contracts
+            self._pending.append(led.trade_option(as_of, quote, qty, leg_price, fee, order.reason,
+                                                  order.candidate_id, order.entry_regime, order.sector))
+            self.recorder.on_fill(quote.mid, leg_price, qty, quote.multiplier)
+            if qty > 0 or opening_sale:
+                invariants.check_books(led, as_of)
+            if opening_sale and self.policy.enforce_entry_caps:
+                marks_now = dict(marks)
+                held = marks.get(sym)
+                marks_now[sym] = OptionMark(quote.mid, quote.iv, held.greeks if held else Greeks(), False)
+                state = led.state(as_of, self._mark_prices(marks_now))
+                invariants.check_entry_caps(state, led.positions[sym], qty, new_underlying, cfg, vix, as_of)
 
 
 def run_policy(data: MarketData, config: StrategyConfig, policy: Policy, start: date, end: date,

@@ -1,15 +1,17 @@
-"""The engine's two data sources over ``wheelhouse.data``: the bundled default data and a LEAN data folder.
+"""The engine's view of ``wheelhouse.data``: one adapter over either source (LEAN folder or default data).
 
-Both implement :class:`wheelhouse.engine.market.MarketData` and add ``contract_quote`` (a quote for one held
-contract that the step's chain does not list).
+:class:`DataAdapter` turns a :class:`wheelhouse.data.source.MarketData` (from
+:func:`wheelhouse.data.source.open_data`) into the engine's :class:`wheelhouse.engine.market.MarketData`:
 
-* :class:`DefaultSource` wraps :class:`wheelhouse.data.default.DefaultData` (S&P 500 / 10 as the configured
-  underlying, model-priced chains, T-bill rates, VIX or its model equivalent). One decision step per session,
-  at the 16:00 close.
-* :class:`LeanFolderSource` reads a LEAN data folder. Steps: the session close when the chosen resolution is
-  daily; with hour or minute option data, hourly from 10:30 to the close on days that have that data.
-  Dividends and splits come from the factor files; the rate from the interest-rate file (else
-  ``risk_free_rate``); the VIX from ``index/usa/daily/vix.zip`` when present.
+* sessions: the source's trading days on which every underlying has a daily bar;
+* steps: the session close with daily data; with hour or minute data, hourly from an hour after the open to
+  the close on the days the folder holds option quotes at that resolution (the close only on others);
+* missing data answers None instead of raising (a day without a chain is a day without trading);
+* dividends and splits from the source's corporate events; the VIX (or the source's proxy) at each close.
+
+For the default data, :meth:`DataAdapter.for_benchmarks` widens the listed expiries to ``BENCHMARK_DTE`` so
+the monthly rolls (next month's expiry, 28 or 35 days out) are listed even when the strategy's ``dte_min``
+would exclude them.
 """
 
 from __future__ import annotations
@@ -17,53 +19,78 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from domain.config import StrategyConfig
 from domain.types import ChainSnapshot, OptionQuote, Reference, Right
-from wheelhouse.data import equity, reference
-from wheelhouse.data.chain import chain_snapshot, underlying_price
-from wheelhouse.data.default import DefaultData
 from wheelhouse.data.errors import DataError
-from wheelhouse.data.options import find_security, option_path
+from wheelhouse.data.source import LeanData, open_data
+from wheelhouse.data.source import MarketData as SourceData
 from wheelhouse.engine.market import Dividend, Split
 
 BENCHMARK_DTE = (7, 63)
-"""Expiry window of the chains the benchmarks see: a roll sells next month's expiry, 28 or 35 days out, which
-the strategy's ``dte_min`` may exclude."""
 
 
-class DefaultSource:
-    """The bundled default data (see ``wheelhouse.data.default``)."""
+class DataAdapter:
+    """Engine-facing wrapper of one ``wheelhouse.data`` source."""
 
-    model_priced = True
-
-    def __init__(self, data: DefaultData) -> None:
+    def __init__(self, data: SourceData, fallback_rate: float = 0.02) -> None:
         self.data = data
+        self.fallback_rate = fallback_rate
+        self.model_priced = bool(data.model_priced)
         self.description = data.description
-        self._closes = data.daily_bars(data.underlying)["close"]
-        self._closes.index = pd.DatetimeIndex(self._closes.index)
+        self.resolution = data.resolution
+        self._closes: dict[str, pd.Series] = {}
+        self._chain_days: dict[str, set[date]] = {}
 
     @classmethod
-    def from_config(cls, config: StrategyConfig) -> DefaultSource:
-        return cls(DefaultData.from_config(config))
+    def open(cls, folder: str | Path | None, config: StrategyConfig) -> DataAdapter:
+        """The LEAN data folder ``folder`` or, when None, the bundled default data (raises DataError)."""
+        return cls(open_data(folder, config), config.general.risk_free_rate)
 
-    def for_benchmarks(self) -> DefaultSource:
-        """The same data with chains listing expiries ``BENCHMARK_DTE`` days out (a shallow copy: the price
-        and volatility arrays are shared, only the expiry window differs)."""
+    def for_benchmarks(self) -> DataAdapter:
+        """The same data for the benchmark runs (model chains list expiries ``BENCHMARK_DTE`` days out; a
+        shallow copy shares the price and volatility arrays)."""
+        if not hasattr(self.data, "dte_min"):
+            return self
         data = copy.copy(self.data)
-        data.dte_min, data.dte_max = BENCHMARK_DTE
-        return DefaultSource(data)
+        data.dte_min, data.dte_max = BENCHMARK_DTE  # type: ignore[attr-defined]
+        return DataAdapter(data, self.fallback_rate)
 
+    # ----- calendar --------------------------------------------------------------------------------------
     def trading_days(self, start: date, end: date) -> list[date]:
-        return self.data.trading_days(start, end)
+        days = self.data.trading_days(start, end)
+        for u in self.data.underlyings:
+            have = {d.date() for d in pd.DatetimeIndex(self.closes(u).index)}
+            days = [d for d in days if d in have]
+        return days
 
     def steps(self, day: date) -> list[datetime]:
-        return [self.data.session_close(day)]
+        close = self.data.session_close(day)
+        if self.resolution == "daily" or not self._intraday(day):
+            return [close]
+        out, t = [], close.replace(hour=10, minute=30)
+        while t < close:
+            out.append(t)
+            t += timedelta(hours=1)
+        return out + [close]
 
+    def _intraday(self, day: date) -> bool:
+        if not isinstance(self.data, LeanData):
+            return False
+        for u in self.data.underlyings:
+            if u not in self._chain_days:
+                try:
+                    self._chain_days[u] = set(self.data.chain_days(u, date(1990, 1, 1), date(2100, 1, 1)))
+                except DataError:
+                    self._chain_days[u] = set()
+            if day in self._chain_days[u]:
+                return True
+        return False
+
+    # ----- prices and chains -----------------------------------------------------------------------------
     def price(self, underlying: str, as_of: datetime) -> float | None:
         try:
             return self.data.underlying_price(underlying, as_of)
@@ -83,115 +110,30 @@ class DefaultSource:
         except DataError:
             return None
 
+    # ----- market facts ----------------------------------------------------------------------------------
     def rate(self, day: date) -> float:
-        return self.data.risk_free_rate(day)
+        try:
+            return self.data.risk_free_rate(day)
+        except DataError:
+            return self.fallback_rate
 
     def vix(self, day: date) -> float | None:
-        return self.data.volatility_index(self.data.session_close(day))
-
-    def closes(self, underlying: str) -> pd.Series:
-        return self._closes
-
-    def dividends(self, underlying: str) -> Sequence[Dividend]:
-        return ()
-
-    def splits(self, underlying: str) -> Sequence[Split]:
-        return ()
-
-    def reference(self, underlying: str, day: date) -> Reference | None:
-        return None
-
-
-class LeanFolderSource:
-    """A LEAN data folder (``lean init`` / ``lean data download`` layout)."""
-
-    model_priced = False
-
-    def __init__(self, folder: str | Path, underlyings: Sequence[str], resolution: str = "daily",
-                 fallback_rate: float = 0.02) -> None:
-        self.folder = Path(folder)
-        if not self.folder.is_dir():
-            raise DataError(self.folder, "no such folder; expected a LEAN data folder")
-        self.underlyings = tuple(u.upper() for u in underlyings)
-        self.resolution = resolution
-        self.fallback_rate = fallback_rate
-        self.hours = reference.market_hours(self.folder)
-        self._bars = {u: equity.daily_bars(self.folder, u) for u in self.underlyings}
-        self.description = f"LEAN data folder {self.folder} ({', '.join(self.underlyings)}, {resolution} options)"
         try:
-            self._rates: pd.Series | None = reference.interest_rates(self.folder)
-        except DataError:
-            self._rates = None
-        try:
-            vix = equity.bars(self.folder, "vix", "daily", "index", self.hours)
-            self._vix: dict[date, float] | None = {t.date(): float(c) for t, c in vix["close"].items()}
-        except DataError:
-            self._vix = None
-        self._events = {u: equity.corporate_events(self.folder, u, self.hours) for u in self.underlyings}
-
-    def trading_days(self, start: date, end: date) -> list[date]:
-        have: set[date] = set()
-        for bars in self._bars.values():
-            have.update(t.date() for t in bars.index)
-        return [d for d in self.hours.trading_days(start, end) if d in have]
-
-    def steps(self, day: date) -> list[datetime]:
-        close = self.hours.session_close(day)
-        if self.resolution == "daily" or not self._intraday(day):
-            return [close]
-        out, t = [], self.hours.session_open(day) + timedelta(hours=1)
-        while t < close:
-            out.append(t)
-            t += timedelta(hours=1)
-        return out + [close]
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - one source per run; the cache dies with it
-    def _intraday(self, day: date) -> bool:
-        for u in self.underlyings:
-            try:
-                path = option_path(self.folder, u, self.resolution, "quote", day,  # type: ignore[arg-type]
-                                   find_security(self.folder, u))
-            except DataError:
-                continue
-            if path.is_file():
-                return True
-        return False
-
-    def price(self, underlying: str, as_of: datetime) -> float | None:
-        res = self.resolution if self._intraday(as_of.date()) else "daily"
-        try:
-            return underlying_price(self.folder, underlying, as_of, as_of.date(), res,  # type: ignore[arg-type]
-                                    "equity", self.hours)[0]
+            return self.data.volatility_index(self.data.session_close(day))
         except DataError:
             return None
 
-    def chain(self, underlying: str, as_of: datetime) -> ChainSnapshot | None:
-        res = self.resolution if self._intraday(as_of.date()) else "daily"
-        try:
-            return chain_snapshot(self.folder, underlying, as_of, res,  # type: ignore[arg-type]
-                                  optional=("trade", "openinterest"))
-        except DataError:
-            return None
-
-    def contract_quote(self, underlying: str, right: Right, strike: float, expiry: date,
-                       as_of: datetime) -> OptionQuote | None:
-        return None  # a LEAN folder has only what the chain lists
-
-    def rate(self, day: date) -> float:
-        return self.fallback_rate if self._rates is None else reference.rate_on(self._rates, day)
-
-    def vix(self, day: date) -> float | None:
-        return None if self._vix is None else self._vix.get(day)
-
     def closes(self, underlying: str) -> pd.Series:
-        return self._bars[underlying.upper()]["close"]
+        if underlying not in self._closes:
+            self._closes[underlying] = self.data.daily_bars(underlying)["close"]
+        return self._closes[underlying]
 
     def dividends(self, underlying: str) -> Sequence[Dividend]:
-        return [Dividend(underlying, e.ex_date, e.dividend) for e in self._events[underlying.upper()]
+        return [Dividend(underlying, e.ex_date, e.dividend) for e in self.data.events(underlying)
                 if e.kind == "dividend"]
 
     def splits(self, underlying: str) -> Sequence[Split]:
-        return [Split(underlying, e.ex_date, 1.0 / e.split_factor) for e in self._events[underlying.upper()]
+        return [Split(underlying, e.ex_date, 1.0 / e.split_factor) for e in self.data.events(underlying)
                 if e.kind == "split"]
 
     def reference(self, underlying: str, day: date) -> Reference | None:
