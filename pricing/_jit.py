@@ -1,28 +1,62 @@
 """numba's ``njit`` when numba is importable, else a no-op decorator, so every kernel also runs as Python.
 
-Kernels are compiled with ``cache=True`` (the machine code is kept in ``__pycache__`` or numba's user cache)
-so a fresh process loads them instead of compiling. ``NUMBA_DISABLE_JIT=1`` runs them as plain Python, which
-is how tests check the kernels' logic without the compiler.
+Kernels are compiled with ``cache=True`` so a fresh process loads machine code instead of compiling. numba
+checks a cached function against its own source file only, not the files of the kernels it calls, so a
+change to ``_euro_kernels.py`` would leave a stale compiled copy inside the cache of ``_amer_loops.py``.
+The cache therefore lives in a directory named after a hash of every kernel source of this package
+(``pricing/__pycache__/numba-<hash>``, or under ``NUMBA_CACHE_DIR`` when that is set): any edit moves all
+kernels to a fresh directory. ``NUMBA_DISABLE_JIT=1`` runs the kernels as plain Python.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_HERE = Path(__file__).resolve().parent
+
+_FASTMATH = {"reassoc", "contract", "arcp", "nsz"}
+"""LLVM fast-math flags that keep NaN and infinity semantics (no ``nnan``, ``ninf``): the kernels test them."""
+
+
+def _cache_dir() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_HERE.glob("_*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    tag = f"numba-{digest.hexdigest()[:16]}"
+    base = os.environ.get("NUMBA_CACHE_DIR")
+    return str(Path(base) / "wheelhouse-pricing" / tag) if base else str(_HERE / "__pycache__" / tag)
+
+
 try:
+    import numba
     from numba import njit as _njit
 
     HAVE_NUMBA = True
+    _CACHE_DIR = _cache_dir()
 except ImportError:  # pragma: no cover - numba ships with LEAN's image and the project's requirements
     _njit = None
     HAVE_NUMBA = False
 
 
 def njit(func: F) -> F:
-    """Compile ``func`` in nopython mode with an on-disk cache; identity without numba."""
+    """Compile ``func`` in nopython mode with an on-disk cache; identity without numba.
+
+    numba picks a function's cache location when it is decorated, so the package's directory is set only
+    around the decoration and the process-wide setting is restored afterwards. If that directory cannot be
+    written, numba falls back to its usual locations.
+    """
     if _njit is None:  # pragma: no cover
         return func
-    return _njit(cache=True, nogil=True)(func)  # type: ignore[no-any-return]
+    previous = numba.config.CACHE_DIR
+    numba.config.CACHE_DIR = _CACHE_DIR
+    try:
+        return _njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)(func)  # type: ignore[no-any-return]
+    finally:
+        numba.config.CACHE_DIR = previous

@@ -1,31 +1,167 @@
-"""American options (placeholder: European values with American no-arbitrage bounds)."""
+"""American options on a stock with a continuous dividend yield: price, Greeks and implied volatility.
+
+The exercise boundary is solved by the spectral fixed-point method of Andersen, Lake and Offengenden
+(see :mod:`pricing._amer_kernels`); a :class:`Scheme` fixes its discretisation. :data:`DEFAULT` was chosen
+by measurement against QuantLib's high-precision ``QdFpAmericanEngine`` (``docs/pricing.md``): it stays
+well inside $0.005 across S, K, T from 1 day to 2 years, r, q and vol from 5 % to 150 %.
+
+Where early exercise is worthless (calls without a dividend yield, puts with a non-positive rate) every
+function returns the European value exactly. Units as in :mod:`pricing.bsm`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from pricing import _euro_kernels as ek
-from pricing.bsm import BsmResult
+from pricing._arrays import flat_broadcast
+from pricing.bsm import DAYS_PER_YEAR, BsmResult, bsm
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Discretisation of the boundary solve.
+
+    ``nodes`` Chebyshev nodes in sqrt(time), ``legendre`` Gauss-Legendre points per boundary integral,
+    ``iterations`` fixed-point sweeps, ``final`` Gauss-Legendre points of the price integral. When
+    ``coarse_iterations`` > 0 the sweeps start from a solve on ``coarse_nodes`` nodes with
+    ``coarse_legendre`` points (cheap, and much closer than the closed-form start).
+    """
+
+    nodes: int
+    legendre: int
+    iterations: int
+    final: int
+    coarse_nodes: int = 3
+    coarse_legendre: int = 3
+    coarse_iterations: int = 0
+
+    @cached_property
+    def arrays(self) -> tuple:
+        """The tuple the kernels take: ``(zs, lag, yl, wl, iterations, xp, wp, lagp)`` of this scheme,
+        then ``(zs, lag, yl, wl, iterations)`` of the coarse solve and the coarse-to-fine weights."""
+        zs, lag, yl, wl, cmat = _nodes(self.nodes, self.legendre)
+        # Price integral over u = T sin^2(theta), theta Gauss-Legendre on [0, pi/2].
+        xg, wg = np.polynomial.legendre.leggauss(self.final)
+        theta = 0.25 * np.pi * (1.0 + xg)
+        xp = np.sin(theta)
+        wp = 0.25 * np.pi * wg * np.sin(2.0 * theta)
+        lagp = np.polynomial.chebyshev.chebvander(2.0 * xp - 1.0, self.nodes) @ cmat
+        zs_c, lag_c, yl_c, wl_c, cmat_c = _nodes(self.coarse_nodes, self.coarse_legendre)
+        c2f = np.polynomial.chebyshev.chebvander(zs, self.coarse_nodes) @ cmat_c
+        return (
+            zs, lag, yl, wl, self.iterations, xp, wp, np.ascontiguousarray(lagp),
+            zs_c, lag_c, yl_c, wl_c, self.coarse_iterations, np.ascontiguousarray(c2f),
+        )  # fmt: skip
+
+
+def _nodes(n: int, legendre: int) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Chebyshev-Lobatto nodes ``cos(i pi / n)``, the weights ``lag[i, j]`` interpolating ``H`` where the
+    boundary integrals of node ``i`` read it, Gauss-Legendre points, and the node-to-coefficient matrix."""
+    idx = np.arange(n + 1)
+    zs = np.cos(idx * np.pi / n)
+    # Coefficients c = C h of the interpolant sum c_k T_k, both sums halved at their ends.
+    half = np.ones(n + 1)
+    half[[0, -1]] = 0.5
+    cmat = (2.0 / n) * half[:, None] * np.cos(np.outer(idx, idx) * np.pi / n) * half[None, :]
+    yl, wl = np.polynomial.legendre.leggauss(legendre)
+    hy = 0.5 * (1.0 + yl)
+    zij = np.outer(1.0 + zs[:-1], np.sqrt(1.0 - hy * hy)) - 1.0  # sqrt(u / T) mapped to [-1, 1]
+    lag = np.ascontiguousarray(np.polynomial.chebyshev.chebvander(zij, n) @ cmat)
+    return zs, lag, yl, wl, cmat
+
+
+FAST = Scheme(nodes=5, legendre=5, iterations=1, final=10, coarse_nodes=4, coarse_legendre=4, coarse_iterations=3)
+DEFAULT = Scheme(nodes=6, legendre=6, iterations=1, final=12, coarse_nodes=4, coarse_legendre=4, coarse_iterations=3)
+ACCURATE = Scheme(nodes=32, legendre=48, iterations=16, final=64)
+"""Close to the exact boundary (agrees with QuantLib's high-precision engine to about 1e-5); for checks."""
+
+
+def american_price(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    vol: ArrayLike,
+    is_call: ArrayLike,
+    scheme: Scheme = DEFAULT,
+) -> FloatArray:
+    """American option prices; all arguments broadcast."""
+    from pricing._amer_loops import american_price_loop
+
+    shape, (s, k, tt, r, q, v), (call,) = flat_broadcast((spot, strike, t, rate, div, vol), (is_call,))
+    out = np.empty(s.size, dtype=np.float64)
+    american_price_loop(s, k, tt, r, q, v, call, scheme.arrays, out)
+    return out.reshape(shape)
+
+
+def american(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    vol: ArrayLike,
+    is_call: ArrayLike,
+    scheme: Scheme = DEFAULT,
+) -> BsmResult:
+    """American price and Greeks in the units of :class:`pricing.bsm.BsmResult`.
+
+    ``prob_otm`` and ``prob_touch`` are the European (path) probabilities.
+    """
+    from pricing._amer_loops import american_greeks_loop
+
+    shape, (s, k, tt, r, q, v), (call,) = flat_broadcast((spot, strike, t, rate, div, vol), (is_call,))
+    out = np.empty((6, s.size), dtype=np.float64)
+    american_greeks_loop(s, k, tt, r, q, v, call, scheme.arrays, out)
+    eu = bsm(s, k, tt, r, q, v, call)
+    price, delta, gamma, vega, theta_year, rho = (a.reshape(shape) for a in out)
+    return BsmResult(
+        price=price,
+        delta=delta,
+        gamma=gamma,
+        vega=vega,
+        theta=theta_year / DAYS_PER_YEAR,
+        theta_year=theta_year,
+        rho=rho,
+        prob_otm=eu.prob_otm.reshape(shape),
+        prob_touch=eu.prob_touch.reshape(shape),
+    )
+
+
+def early_exercise_matters(is_call: ArrayLike, rate: ArrayLike, div: ArrayLike) -> NDArray[np.bool_]:
+    """Where an American contract can be worth more than the European one (call with yield, put with rate)."""
+    call = np.asarray(is_call, dtype=bool)
+    return np.where(call, np.asarray(div) > 0.0, np.asarray(rate) > 0.0)
 
 
 def american_iv_fixup(
-    p: np.ndarray,
-    s: np.ndarray,
-    k: np.ndarray,
-    t: np.ndarray,
-    r: np.ndarray,
-    q: np.ndarray,
-    call: np.ndarray,
-    amer: np.ndarray,
-    iv: np.ndarray,
-    code: np.ndarray,
+    p: FloatArray,
+    s: FloatArray,
+    k: FloatArray,
+    t: FloatArray,
+    r: FloatArray,
+    q: FloatArray,
+    call: NDArray[np.bool_],
+    amer: NDArray[np.bool_],
+    iv: FloatArray,
+    code: NDArray[np.int8],
+    scheme: Scheme = DEFAULT,
 ) -> None:
-    """Apply the American lower bound (spot intrinsic) in place."""
-    intrinsic = np.where(call, np.maximum(s - k, 0.0), np.maximum(k - s, 0.0))
-    below = amer & (code != ek.INVALID_INPUT) & (code != ek.EXPIRED) & (p > 0) & (p < intrinsic)
-    iv[below] = np.nan
-    code[below] = ek.BELOW_INTRINSIC
+    """Re-solve, in place, the flat positions where ``amer``: American bounds everywhere, American IV where
+    early exercise has value (the European solve already stands elsewhere)."""
+    from pricing._amer_loops import american_iv_loop
+
+    idx = np.flatnonzero(amer & (code != ek.INVALID_INPUT) & (code != ek.EXPIRED))
+    if idx.size:
+        american_iv_loop(p, s, k, t, r, q, call, idx.astype(np.int64), scheme.arrays, iv, code)
 
 
 def american_greeks_fixup(
@@ -37,7 +173,19 @@ def american_greeks_fixup(
     div: ArrayLike,
     vol: ArrayLike,
     is_call: ArrayLike,
-    amer: np.ndarray,
+    amer: NDArray[np.bool_],
+    scheme: Scheme = DEFAULT,
 ) -> BsmResult:
-    """Replace European values by American ones where ``amer`` (placeholder: unchanged)."""
-    return res
+    """``res`` with American values where ``amer`` and early exercise has value (European elsewhere)."""
+    shape = res.price.shape
+    _, (s, k, tt, r, q, v), (call,) = flat_broadcast((spot, strike, t, rate, div, vol), (is_call,))
+    sel = np.flatnonzero(amer.reshape(-1) & early_exercise_matters(call, r, q) & np.isfinite(v))
+    if sel.size == 0:
+        return res
+    a = american(s[sel], k[sel], tt[sel], r[sel], q[sel], v[sel], call[sel], scheme)
+    fields = {}
+    for name in ("price", "delta", "gamma", "vega", "theta", "theta_year", "rho"):
+        col = getattr(res, name).reshape(-1).copy()
+        col[sel] = getattr(a, name)
+        fields[name] = col.reshape(shape)
+    return BsmResult(prob_otm=res.prob_otm, prob_touch=res.prob_touch, **fields)

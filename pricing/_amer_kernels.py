@@ -1,0 +1,308 @@
+"""Compiled American put pricer: the exercise boundary by spectral collocation and fixed-point iteration.
+
+Method (Andersen, Lake and Offengenden 2016, "High-performance American option pricing"): the early
+exercise premium representation of an American put gives, at every time to maturity ``tau``, an integral
+equation for the exercise boundary ``B(tau)``. In the form called FP-B,
+
+    B(tau) = K exp(-(r - q) tau) N(tau, B) / D(tau, B),
+    N = phi(d-(tau, B/K)) / (vol sqrt(tau)) + r Int_0^tau e^{r u} phi(d-(tau - u, B(tau)/B(u))) / (vol sqrt(tau - u)) du,
+    D = Phi(d+(tau, B/K)) + phi(d+(tau, B/K)) / (vol sqrt(tau))
+        + q Int_0^tau e^{q u} [Phi(d+(tau - u, .)) + phi(d+(tau - u, .)) / (vol sqrt(tau - u))] du,
+
+with ``d+-(t, z) = (ln z + (r - q +- vol^2/2) t) / (vol sqrt t)``. The boundary is held as
+``H(xi) = ln(B/X)^2`` (``X = K min(1, r/q)``, the boundary at maturity) on Chebyshev-Lobatto nodes in
+``xi = sqrt(tau)``, where it is smooth; the integrals use Gauss-Legendre after ``tau - u = tau (1 + y)^2 / 4``,
+which removes the ``1/sqrt(tau - u)`` singularity; interpolation weights at every quadrature point are
+scheme constants, so a sweep is a few dot products and exponentials per point. A few Jacobi sweeps from a closed-form starting guess
+converge. The price is the European put plus the premium integral over the boundary; delta and gamma are
+the analytic derivatives of that integral (boundary held fixed, which is exact at first order).
+
+Calls use put-call symmetry: ``C(S, K, r, q) = P(K, S, q, r)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pricing._euro_kernels import bsm_one, norm_cdf
+from pricing._jit import njit
+
+_INV_SQRT_2PI = 0.3989422804014327
+
+
+@njit
+def _cdf_from_pdf(x: float, e: float) -> float:
+    """Normal CDF from ``e = exp(-x^2/2)`` (Zelen-Severo, absolute error < 7.5e-8).
+
+    Good enough inside the boundary iteration, where it only moves the boundary by ~1e-7 relative and the
+    price by far less (the price is stationary in the boundary); prices themselves use :func:`norm_cdf`.
+    """
+    t = 1.0 / (1.0 + 0.2316419 * abs(x))
+    poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
+    tail = _INV_SQRT_2PI * e * poly
+    return 1.0 - tail if x >= 0.0 else tail
+
+
+@njit
+def _dot(w: np.ndarray, h: np.ndarray) -> float:
+    acc = 0.0
+    for m in range(h.size):
+        acc += w[m] * h[m]
+    return acc
+
+
+@njit
+def initial_boundary(k: float, t_max: float, r: float, q: float, vol: float, zs: np.ndarray, h: np.ndarray) -> None:
+    """Closed-form starting boundary ``h`` at the nodes ``zs``: from ``X`` at maturity towards the perpetual
+    boundary ``K beta / (beta - 1)``, approached as ``exp(-2 vol sqrt(tau) X / (X - B_inf))`` (the shape of
+    Bjerksund-Stensland's trigger price)."""
+    x_b = k * min(1.0, r / q) if q > 0.0 else k
+    half_v2 = 0.5 * vol * vol
+    a = (r - q) / (2.0 * half_v2)
+    beta = (0.5 - a) - math.sqrt((a - 0.5) ** 2 + r / half_v2)
+    b_inf = k * beta / (beta - 1.0)
+    if b_inf >= x_b:
+        b_inf = 0.5 * x_b
+    for i in range(zs.size):
+        tau = t_max * 0.25 * (1.0 + zs[i]) ** 2
+        bnd = b_inf + (x_b - b_inf) * math.exp(-2.0 * vol * math.sqrt(tau) * x_b / (x_b - b_inf))
+        lr = math.log(bnd / x_b)
+        h[i] = lr * lr
+    h[zs.size - 1] = 0.0
+
+
+@njit
+def put_boundary(
+    k: float,
+    t_max: float,
+    r: float,
+    q: float,
+    vol: float,
+    zs: np.ndarray,
+    lag: np.ndarray,
+    yl: np.ndarray,
+    wl: np.ndarray,
+    iterations: int,
+    h: np.ndarray,
+    work: np.ndarray,
+) -> float:
+    """Improve ``h[i] = ln(B(tau_i)/X)^2`` at the nodes ``tau_i = t_max (1 + zs_i)^2 / 4`` by ``iterations``
+    Jacobi sweeps of FP-B; returns ``X``.
+
+    ``zs`` are the Chebyshev-Lobatto nodes ``cos(i pi / n)`` (``zs[0] = 1`` is ``tau = t_max``), ``yl, wl``
+    Gauss-Legendre nodes and weights on [-1, 1], ``lag[i, j]`` the interpolation weights (over the nodes)
+    of ``H`` at ``u = tau_i - tau_i (1 + yl_j)^2 / 4``: scheme constants. ``work`` holds at least
+    ``n + n * len(yl)`` floats. Requires ``r > 0`` (otherwise a put is never exercised early).
+    """
+    n = zs.size - 1
+    nl = yl.size
+    x_b = k * min(1.0, r / q) if q > 0.0 else k
+    ln_xk = math.log(x_b / k)
+    drift = r - q - 0.5 * vol * vol
+    if q != 0.0:  # e^{q u} at every quadrature point, fixed across sweeps
+        for i in range(n):
+            tau = t_max * 0.25 * (1.0 + zs[i]) ** 2
+            for j in range(nl):
+                hy = 0.5 * (1.0 + yl[j])
+                work[n + i * nl + j] = math.exp(q * tau * (1.0 - hy * hy))
+    for _ in range(iterations):
+        for i in range(n):
+            tau = t_max * 0.25 * (1.0 + zs[i]) ** 2
+            s_tau = math.sqrt(tau)
+            sh_i = math.sqrt(max(h[i], 0.0))
+            sd = vol * s_tau
+            dm = (ln_xk - sh_i + drift * tau) / sd
+            dp = dm + sd
+            ep = math.exp(-0.5 * dp * dp)
+            n_val = _INV_SQRT_2PI * math.exp(-0.5 * dm * dm) / sd
+            d_val = _cdf_from_pdf(dp, ep) + _INV_SQRT_2PI * ep / sd
+            n_int = 0.0
+            d_sing = 0.0
+            d_reg = 0.0
+            for j in range(nl):
+                hy = 0.5 * (1.0 + yl[j])
+                dt = tau * hy * hy  # tau - u
+                lr = math.sqrt(max(_dot(lag[i, j], h), 0.0)) - sh_i  # ln(B(tau) / B(u))
+                st = sd * hy
+                dmj = (lr + drift * dt) / st
+                w = wl[j]
+                n_int += w * math.exp(r * (tau - dt) - 0.5 * dmj * dmj)
+                if q != 0.0:
+                    dpj = dmj + st
+                    pp = math.exp(-0.5 * dpj * dpj)
+                    eq = work[n + i * nl + j]
+                    d_sing += w * eq * pp
+                    d_reg += w * eq * _cdf_from_pdf(dpj, pp) * hy
+            n_val += r * s_tau * _INV_SQRT_2PI * n_int / vol
+            d_val += q * (s_tau * _INV_SQRT_2PI * d_sing / vol + tau * d_reg)
+            f = k * math.exp(-(r - q) * tau) * n_val / d_val
+            if f >= x_b or not (f > 0.0):
+                work[i] = 0.0
+            else:
+                lf = math.log(f / x_b)
+                work[i] = lf * lf
+        for i in range(n):  # Jacobi: every node is updated from the previous sweep's boundary
+            h[i] = work[i]
+    return x_b
+
+
+@njit
+def put_premium(
+    s: float,
+    k: float,
+    t_max: float,
+    r: float,
+    q: float,
+    vol: float,
+    x_b: float,
+    h: np.ndarray,
+    xp: np.ndarray,
+    wp: np.ndarray,
+    lagp: np.ndarray,
+) -> tuple:
+    """Early exercise premium of the put and its first two spot derivatives for the boundary ``h``.
+
+    The premium is ``Int_0^T [r K e^{-r t} N(-d-(t, S/B(u))) - q S e^{-q t} N(-d+(t, S/B(u)))] du`` with
+    ``t = T - u``. It is integrated over ``u = T sin^2(theta)``, Gauss-Legendre in ``theta``: that spacing
+    follows both the square-root behaviour of the boundary near ``u = 0`` and the sharp decay of the
+    integrand near ``u = T`` when the spot sits close to the boundary. ``xp`` holds ``sin(theta_j)``, ``wp``
+    the weights including ``du/dtheta / T``, ``lagp`` the weights interpolating ``H`` there. Delta and gamma
+    differentiate the integrand in ``S``.
+    """
+    ln_s = math.log(s)
+    ln_x = math.log(x_b)
+    half_v2 = 0.5 * vol * vol
+    prem = 0.0
+    dprem = 0.0
+    gprem = 0.0
+    for j in range(xp.size):
+        sn = xp[j]
+        dt = t_max * (1.0 - sn * sn)
+        if dt <= 0.0:
+            continue
+        ln_bu = ln_x - math.sqrt(max(_dot(lagp[j], h), 0.0))
+        st = vol * math.sqrt(dt)
+        dm = (ln_s - ln_bu + (r - q - half_v2) * dt) / st
+        dp = dm + st
+        er = math.exp(-r * dt)
+        eq = math.exp(-q * dt)
+        ncp = norm_cdf(-dp)
+        integrand = r * k * er * norm_cdf(-dm) - q * s * eq * ncp
+        pdf_p = _INV_SQRT_2PI * math.exp(-0.5 * dp * dp)
+        c = q - r * k / math.exp(ln_bu)
+        d_int = -q * eq * ncp + eq * pdf_p * c / st
+        g_int = eq * pdf_p / (s * st) * (q - c * dp / st)
+        wgt = wp[j] * t_max
+        prem += wgt * integrand
+        dprem += wgt * d_int
+        gprem += wgt * g_int
+    return prem, dprem, gprem
+
+
+@njit
+def _euro_put(s: float, k: float, t: float, r: float, q: float, vol: float) -> tuple:
+    """European put price, delta, gamma (``t > 0``, ``vol > 0``)."""
+    sd = vol * math.sqrt(t)
+    d1 = (math.log(s / k) + (r - q) * t) / sd + 0.5 * sd
+    dq = math.exp(-q * t)
+    price = k * math.exp(-r * t) * norm_cdf(sd - d1) - s * dq * norm_cdf(-d1)
+    return price, -dq * norm_cdf(-d1), dq * _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1) / (s * sd)
+
+
+@njit
+def put_value(
+    s: float,
+    k: float,
+    t: float,
+    r: float,
+    q: float,
+    vol: float,
+    sch: tuple,
+    h: np.ndarray,
+    work: np.ndarray,
+) -> tuple:
+    """``(price, delta, gamma)`` of an American put with ``r > 0``, ``t > 0``, ``vol > 0``.
+
+    ``sch`` is :attr:`pricing.american.Scheme.arrays`; ``h`` and ``work`` are scratch (see :func:`scratch`).
+    """
+    zs, lag, yl, wl, iterations, xp, wp, lagp, zs_c, lag_c, yl_c, wl_c, iterations_c, c2f = sch
+    if iterations_c > 0:
+        # Coarse solve on few nodes, interpolated onto the scheme's nodes as the starting boundary.
+        h_c = work[: zs_c.size]
+        initial_boundary(k, t, r, q, vol, zs_c, h_c)
+        put_boundary(k, t, r, q, vol, zs_c, lag_c, yl_c, wl_c, iterations_c, h_c, work[zs_c.size :])
+        for i in range(zs.size):
+            h[i] = max(_dot(c2f[i], h_c), 0.0)
+        h[zs.size - 1] = 0.0
+    else:
+        initial_boundary(k, t, r, q, vol, zs, h)
+    x_b = put_boundary(k, t, r, q, vol, zs, lag, yl, wl, iterations, h, work)
+    b_now = x_b * math.exp(-math.sqrt(max(h[0], 0.0)))
+    if s <= b_now:
+        return k - s, -1.0, 0.0
+    e = _euro_put(s, k, t, r, q, vol)
+    prem, dprem, gprem = put_premium(s, k, t, r, q, vol, x_b, h, xp, wp, lagp)
+    price = e[0] + prem
+    if price < k - s:
+        price = k - s
+    return price, e[1] + dprem, e[2] + gprem
+
+
+@njit
+def american_value(
+    s: float,
+    k: float,
+    t: float,
+    r: float,
+    q: float,
+    vol: float,
+    is_call: bool,
+    sch: tuple,
+    h: np.ndarray,
+    work: np.ndarray,
+) -> tuple:
+    """``(price, delta, gamma)`` of an American call or put; European values where early exercise is worthless.
+
+    A put is never exercised early when ``r <= 0`` and a call when ``q <= 0`` (for ``q >= 0`` resp. ``r >= 0``;
+    the double-boundary case of negative rates below the yield is priced as European). ``t <= 0`` is the
+    payoff; ``vol <= 0`` the larger of the deterministic European value and intrinsic; invalid inputs NaN.
+    """
+    e = bsm_one(s, k, t, r, q, vol, is_call)
+    if not math.isfinite(e[0]) or t <= 0.0:
+        return e[0], e[1], e[2]
+    # Put-call symmetry: the call is a put with spot and strike, rate and yield swapped.
+    if is_call:
+        ps, pk, pr, pq = k, s, q, r
+    else:
+        ps, pk, pr, pq = s, k, r, q
+    if pr <= 0.0:
+        return e[0], e[1], e[2]
+    if vol <= 0.0:
+        # Deterministic path: the best of exercising now, at expiry, or at the stationary time t*.
+        best = max(pk - ps, pk * math.exp(-pr * t) - ps * math.exp(-pq * t), 0.0)
+        if pq > 0.0 and pq != pr:
+            ts = math.log(pq * ps / (pr * pk)) / (pq - pr)
+            if 0.0 < ts < t:
+                best = max(best, pk * math.exp(-pr * ts) - ps * math.exp(-pq * ts))
+        now = best <= pk - ps
+        sign = 1.0 if is_call else -1.0
+        return best, (sign if now else e[1]), 0.0
+    p, dp, gp = put_value(ps, pk, t, pr, pq, vol, sch, h, work)
+    if not is_call:
+        return p, dp, gp
+    # C(S, K) = P(K, S) and P is homogeneous of degree one in (spot, strike):
+    # dC/dS = dP/dstrike = (P - K dP/dspot) / S, d2C/dS2 = (K/S)^2 d2P/dspot2.
+    if gp == 0.0 and dp == -1.0:
+        return p, 1.0, 0.0  # exercise region (exactly, so callers can recognise it)
+    return p, (p - k * dp) / s, (k / s) ** 2 * gp
+
+
+@njit
+def scratch(sch: tuple) -> tuple:
+    """Work arrays ``(h, work)`` for one thread of :func:`american_value` calls with scheme ``sch``."""
+    n = sch[0].size - 1
+    n_c = sch[8].size - 1
+    size = max(n + n * sch[2].size, (n_c + 1) + n_c + n_c * sch[10].size)
+    return np.empty(n + 1), np.empty(size)

@@ -1,0 +1,180 @@
+"""Compiled loops over arrays of contracts: American price, price with Greeks, implied volatility.
+
+``sch`` is always :attr:`pricing.american.Scheme.arrays`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from pricing import _euro_kernels as ek
+from pricing._amer_kernels import american_value, scratch
+from pricing._jit import njit
+
+_VEGA_BUMP = 1e-4
+_RHO_BUMP = 1e-4
+_VOL_CAP = 20.0
+"""Largest volatility (2000 %) the American solver brackets; prices needing more are above the bound."""
+
+
+@njit
+def american_price_loop(
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    vol: np.ndarray,
+    is_call: np.ndarray,
+    sch: tuple,
+    out: np.ndarray,
+) -> None:
+    """American prices of flat arrays into ``out``."""
+    h, work = scratch(sch)
+    for i in range(s.size):
+        out[i] = american_value(s[i], k[i], t[i], r[i], q[i], vol[i], is_call[i], sch, h, work)[0]
+
+
+@njit
+def american_greeks_loop(
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    vol: np.ndarray,
+    is_call: np.ndarray,
+    sch: tuple,
+    out: np.ndarray,
+) -> None:
+    """Rows of ``out`` (6, n): price, delta, gamma, vega (per point), theta (per year), rho (per point).
+
+    Delta and gamma are analytic in the premium integral; theta follows from the Black-Scholes equation,
+    which holds wherever the option is alive (``theta = r V - (r - q) S delta - vol^2 S^2 gamma / 2``; zero
+    in the exercise region, where the value is intrinsic); vega and rho are central differences of full
+    re-solves (the discretised price is a smooth function of both).
+    """
+    h, work = scratch(sch)
+    for i in range(s.size):
+        si, ki, ti, ri, qi, vi, ci = s[i], k[i], t[i], r[i], q[i], vol[i], is_call[i]
+        p, d, g = american_value(si, ki, ti, ri, qi, vi, ci, sch, h, work)
+        out[0, i] = p
+        out[1, i] = d
+        out[2, i] = g
+        if not math.isfinite(p) or ti <= 0.0:
+            fill = 0.0 if math.isfinite(p) else math.nan
+            out[3, i] = fill
+            out[4, i] = fill
+            out[5, i] = fill
+            continue
+        hv = min(_VEGA_BUMP, 0.5 * vi) if vi > 0.0 else _VEGA_BUMP
+        lo_v = max(vi - hv, 0.0)
+        up = american_value(si, ki, ti, ri, qi, vi + hv, ci, sch, h, work)[0]
+        dn = american_value(si, ki, ti, ri, qi, lo_v, ci, sch, h, work)[0]
+        out[3, i] = (up - dn) / (vi + hv - lo_v) / 100.0
+        up = american_value(si, ki, ti, ri + _RHO_BUMP, qi, vi, ci, sch, h, work)[0]
+        dn = american_value(si, ki, ti, ri - _RHO_BUMP, qi, vi, ci, sch, h, work)[0]
+        out[5, i] = (up - dn) / (2.0 * _RHO_BUMP) / 100.0
+        if g == 0.0 and abs(d) == 1.0:
+            out[4, i] = 0.0  # exercise region: the value is intrinsic and does not decay
+        else:
+            out[4, i] = ri * p - (ri - qi) * si * d - 0.5 * vi * vi * si * si * g
+
+
+@njit
+def american_iv_one(
+    price: float,
+    s: float,
+    k: float,
+    t: float,
+    r: float,
+    q: float,
+    is_call: bool,
+    sch: tuple,
+    h: np.ndarray,
+    work: np.ndarray,
+) -> tuple:
+    """Implied volatility of an American price; ``(iv, code)`` with the codes of :mod:`pricing._euro_kernels`.
+
+    Bounds: spot intrinsic and the zero-volatility American value below, spot (call) or strike (put) above.
+    The solve is a bracketed secant on the American price, started from the European implied volatility
+    (an upper bound, since American >= European) and from the European IV of the price less the early
+    exercise premium found there.
+    """
+    eur_iv, code = ek.european_iv(price, s, k, t, r, q, is_call)
+    if code == ek.INVALID_INPUT or code == ek.EXPIRED or code == ek.NON_POSITIVE_PRICE:
+        return math.nan, code
+    early = (q > 0.0) if is_call else (r > 0.0)
+    intrinsic = max(s - k, 0.0) if is_call else max(k - s, 0.0)
+    tol = 1e-13 * max(s, k)
+    if price < intrinsic - tol:
+        return math.nan, ek.BELOW_INTRINSIC
+    if not early:
+        return eur_iv, code
+    if price >= (s if is_call else k):
+        return math.nan, ek.ABOVE_UPPER_BOUND
+    v0 = american_value(s, k, t, r, q, 0.0, is_call, sch, h, work)[0]
+    if price < v0 - tol:
+        return math.nan, ek.BELOW_INTRINSIC
+    if price <= v0 + tol:
+        return math.nan, ek.NO_TIME_VALUE
+    lo = 0.0
+    hi = eur_iv if code == ek.OK else _VOL_CAP
+    g_hi = american_value(s, k, t, r, q, hi, is_call, sch, h, work)[0] - price
+    if g_hi < 0.0:
+        if hi >= _VOL_CAP:
+            return math.nan, ek.ABOVE_UPPER_BOUND
+        hi = _VOL_CAP
+        g_hi = american_value(s, k, t, r, q, hi, is_call, sch, h, work)[0] - price
+        if g_hi < 0.0:
+            return math.nan, ek.ABOVE_UPPER_BOUND
+    if g_hi == 0.0:
+        return hi, ek.OK
+    # Second start: take off the early exercise premium seen at the upper point, solve the European problem.
+    x0, g0 = hi, g_hi
+    premium = g_hi + price - ek.bsm_one(s, k, t, r, q, hi, is_call)[0]
+    x1, c1 = ek.european_iv(price - premium, s, k, t, r, q, is_call)
+    if c1 != ek.OK or not (lo < x1 < hi):
+        x1 = 0.5 * (lo + hi)
+    g1 = american_value(s, k, t, r, q, x1, is_call, sch, h, work)[0] - price
+    for _ in range(60):
+        if g1 > 0.0:
+            hi = x1
+        elif g1 < 0.0:
+            lo = x1
+        else:
+            return x1, ek.OK
+        x2 = x1 - g1 * (x1 - x0) / (g1 - g0) if g1 != g0 else -1.0
+        if not (lo < x2 < hi):
+            x2 = 0.5 * (lo + hi)
+        if abs(x2 - x1) <= 1e-12 * x2 + 1e-15 or hi - lo <= 1e-12 * hi:
+            return x2, ek.OK
+        x0, g0 = x1, g1
+        x1 = x2
+        g1 = american_value(s, k, t, r, q, x1, is_call, sch, h, work)[0] - price
+    return math.nan, ek.NO_CONVERGENCE
+
+
+@njit
+def american_iv_loop(
+    price: np.ndarray,
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    is_call: np.ndarray,
+    idx: np.ndarray,
+    sch: tuple,
+    out_iv: np.ndarray,
+    out_code: np.ndarray,
+) -> None:
+    """American implied volatility for the positions ``idx`` of the flat arrays, written in place."""
+    h, work = scratch(sch)
+    for j in range(idx.size):
+        i = idx[j]
+        iv, code = american_iv_one(price[i], s[i], k[i], t[i], r[i], q[i], is_call[i], sch, h, work)
+        out_iv[i] = iv
+        out_code[i] = code
