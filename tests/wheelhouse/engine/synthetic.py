@@ -87,22 +87,25 @@ class SyntheticMarket:
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         lo = np.floor(spot * (1 - self.width) / self.strike_step) * self.strike_step
         strikes = np.arange(lo, spot * (1 + self.width) + self.strike_step, self.strike_step)
-        quotes = []
-        for e in expiries[: self.months]:
-            t = year_fraction(as_of, e)
-            for right in (Right.PUT, Right.CALL):
-                res = bsm(spot, strikes, t, self.r, 0.0, self.vol, right is Right.CALL)
-                for k, p in zip(strikes, res.price, strict=True):
-                    bid = max(round(p - self.spread / 2, 2), 0.0)
-                    ask = round(max(p + self.spread / 2, 0.05), 2)
-                    sym = f"{underlying:<6}{e:%y%m%d}{right.value}{round(k * 1000):08d}"
-                    quotes.append(OptionQuote(sym, underlying, right, float(k), e, bid, ask, spot, as_of,
-                                              style=self.style, open_interest=1000.0, volume=100.0))
+        quotes = [self._quote(underlying, right, float(k), e, as_of, spot)
+                  for e in expiries[: self.months] for right in (Right.PUT, Right.CALL) for k in strikes]
         return ChainSnapshot(underlying, spot, as_of, tuple(quotes))
 
     def contract_quote(self, underlying: str, right: Right, strike: float, expiry: date,
                        as_of: datetime) -> OptionQuote | None:
-        return None
+        spot = self.price(underlying, as_of)
+        if spot is None or expiry < as_of.date():
+            return None
+        return self._quote(underlying, right, strike, expiry, as_of, spot)
+
+    def _quote(self, underlying: str, right: Right, strike: float, expiry: date, as_of: datetime,
+               spot: float) -> OptionQuote:
+        p = float(bsm(spot, strike, year_fraction(as_of, expiry), self.r, 0.0, self.vol, right is Right.CALL).price)
+        bid = max(round(p - self.spread / 2, 2), 0.0)
+        ask = round(max(p + self.spread / 2, 0.05), 2)
+        sym = f"{underlying:<6}{expiry:%y%m%d}{right.value}{round(strike * 1000):08d}"
+        return OptionQuote(sym, underlying, right, float(strike), expiry, bid, ask, spot, as_of, style=self.style,
+                           open_interest=1000.0, volume=100.0)
 
     def rate(self, day: date) -> float:
         return self.r
