@@ -6,6 +6,7 @@ come from the security's symbol properties, never a literal.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from AlgorithmImports import *
@@ -96,6 +97,27 @@ def portfolio_state(algorithm: QCAlgorithm) -> d.PortfolioState:
         as_of=algorithm.time,
         prices=prices,
     )
+
+
+def target_from_lean(algorithm: QCAlgorithm, target: IPortfolioTarget) -> d.Target:
+    """A LEAN portfolio target (a wanted *holding*) as the domain's trade: quantity = target - holding.
+
+    Options carry right, strike, expiry and the security's multiplier; stock is traded in shares
+    (multiplier 1). The target's tag is kept as the reason.
+    """
+    symbol = target.symbol
+    security = algorithm.securities[symbol] if symbol in algorithm.securities else None
+    held = float(security.holdings.quantity) if security is not None else 0.0
+    trade = int(round(float(target.quantity) - held))
+    if symbol.security_type == SecurityType.OPTION:
+        option = d.Target(symbol=str(symbol.value), underlying=str(symbol.underlying.value), quantity=trade,
+                          right=right_of(symbol.id.option_right), strike=float(symbol.id.strike_price),
+                          expiry=symbol.id.date.date(), reason=str(target.tag or ""))
+        if security is None:  # unsubscribed: the domain's standard contract
+            return option
+        return replace(option, multiplier=int(security.symbol_properties.contract_multiplier))
+    return d.Target(symbol=str(symbol.value), underlying=str(symbol.value), quantity=trade, multiplier=1,
+                    reason=str(target.tag or ""))
 
 
 def find_symbol(algorithm: QCAlgorithm, value: str) -> Symbol | None:

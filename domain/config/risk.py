@@ -23,6 +23,9 @@ class RiskConfig(Section):
     vix_spike_pct: float = Field(0.50, gt=0, description="Exit when VIX rose this much since entry.")
     iv_rv_spike_ratio: float = Field(2.0, gt=1, description="Exit when contract IV exceeds this multiple of 30-day RV.")
     spread_widen_pct: float = Field(0.50, gt=0, description="Exit when the spread widened this much since entry.")
+    ex_dividend_window_days: int = Field(
+        3, ge=1, le=30, description="Close an at-risk short call when an ex-dividend date is this many days away or fewer."
+    )
     weekly_loss_breaker: float = Field(
         0.10, gt=0, lt=1, description="Close all and halt when the portfolio falls this much over a rolling week."
     )
@@ -39,6 +42,9 @@ class RiskConfig(Section):
     stress_limit: float = Field(0.05, gt=0, le=1, description="Stress loss alert over portfolio value.")
     var_lookback_days: int = Field(252, ge=20, description="Days of history for historical VaR and correlation.")
     mc_scenarios: int = Field(10_000, ge=100, le=10_000_000, description="Monte Carlo VaR scenarios.")
+    vol_spot_beta: float = Field(
+        -5.0, ge=-20, le=0, description="Relative implied-vol change per unit underlying return in VaR scenarios."
+    )
     corr_alert: float = Field(0.6, gt=-1, lt=1, description="Alert when the average pairwise correlation exceeds this.")
     corr_change_alert: float = Field(0.2, gt=0, lt=2, description="Alert when average correlation moves this much in a month.")
 

@@ -1,0 +1,203 @@
+"""A book of positions as numpy arrays: the one input of exposures, VaR, stress and the gate's arithmetic.
+
+Every row is one *leg*: a held position or a wanted trade, in its own units (contracts for options, shares for
+stock). Per-unit Greeks are the project's pricing (:func:`pricing.greeks.option_greeks`) at each contract's
+implied volatility; the volatility comes from, in order:
+
+1. the quote's ``iv`` (already solved by :func:`pricing.chain.analyse_quotes`);
+2. :func:`pricing.chain.analyse_quotes` on the quote's mid, when the quote carries no IV;
+3. ``market.forecast_vol`` then ``market.realised_vol`` of the underlying (a position whose quote is
+   missing or unsolvable still counts toward risk, priced at the underlying's own volatility);
+4. nothing: the leg is priced at zero volatility (its intrinsic forward value and a step delta) and named
+   in :attr:`Book.unpriced`, so reports say plainly what was not priced from a market quote.
+
+Underlying prices come from the quote (``underlying_price``), else ``portfolio.prices[underlying]``, else any
+other quote on the same underlying; stock legs use ``portfolio.prices[symbol]`` first. The multiplier is the
+quote's (or the position's), never a literal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from domain.types import AssetKind, MarketContext, OptionQuote, PortfolioState, Position, Right, Style
+
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One row of a book. ``quantity`` is contracts (options) or shares (stock), negative = short."""
+
+    symbol: str
+    underlying: str
+    quantity: float
+    kind: AssetKind
+    multiplier: float = 1.0
+    right: Right | None = None
+    strike: float | None = None
+    expiry: date | None = None
+    style: Style = Style.AMERICAN
+    premium: float = 0.0
+
+    @staticmethod
+    def of_position(p: Position) -> Leg:
+        return Leg(p.symbol, p.underlying, float(p.quantity), p.kind, float(p.multiplier), p.right, p.strike,
+                   p.expiry, p.style, float(p.cost_basis))
+
+
+@dataclass(frozen=True)
+class Book:
+    """Array form of legs; every array has one entry per leg, in the order of :attr:`symbols`.
+
+    Per-unit Greeks (one contract or one share): ``delta`` in shares of the underlying per unit
+    (delta x multiplier), ``gamma`` in shares per $1 per unit, ``vega`` in $ per vol point per unit, ``theta``
+    in $ per calendar day per unit, ``price`` the unit's value in $ (option price x multiplier, or the share
+    price). ``und`` indexes :attr:`underlyings`.
+    """
+
+    as_of: datetime
+    symbols: tuple[str, ...]
+    underlyings: tuple[str, ...]
+    und: IntArray
+    is_option: BoolArray
+    is_call: BoolArray
+    quantity: FloatArray
+    multiplier: FloatArray
+    spot: FloatArray
+    strike: FloatArray
+    t: FloatArray
+    vol: FloatArray
+    rate: float
+    div: FloatArray
+    price: FloatArray
+    delta: FloatArray
+    gamma: FloatArray
+    vega: FloatArray
+    theta: FloatArray
+    premium: FloatArray
+    from_quote: BoolArray
+    unpriced: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.symbols)
+
+    def with_quantity(self, quantity: FloatArray) -> Book:
+        """The same legs with other quantities (used to evaluate trades without re-pricing)."""
+        from dataclasses import replace
+
+        return replace(self, quantity=np.asarray(quantity, dtype=np.float64))
+
+    def spot_of(self, underlying: str) -> float:
+        i = self.underlyings.index(underlying)
+        return float(self.spot[self.und == i][0])
+
+
+def _spot_for(leg: Leg, quote: OptionQuote | None, portfolio: PortfolioState,
+              quotes: Mapping[str, OptionQuote]) -> float | None:
+    if leg.kind is AssetKind.STOCK:
+        if leg.symbol in portfolio.prices and portfolio.prices[leg.symbol] > 0:
+            return float(portfolio.prices[leg.symbol])
+    elif quote is not None and quote.underlying_price > 0:
+        return float(quote.underlying_price)
+    if portfolio.prices.get(leg.underlying, 0.0) > 0:
+        return float(portfolio.prices[leg.underlying])
+    for q in quotes.values():
+        if q.underlying == leg.underlying and q.underlying_price > 0:
+            return float(q.underlying_price)
+    return None
+
+
+def _quote_iv(quote: OptionQuote, as_of: datetime, rate: float, div: float) -> float | None:
+    if quote.iv is not None and np.isfinite(quote.iv) and quote.iv > 0:
+        return float(quote.iv)
+    from pricing.chain import analyse_quotes
+
+    solved = analyse_quotes([quote], as_of, rate, div)[0]
+    return solved.iv if solved.iv is not None and solved.iv > 0 else None
+
+
+def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[str, OptionQuote],
+               market: MarketContext) -> Book:
+    """Price every leg at ``market.as_of`` (see the module docstring for where each input comes from)."""
+    from pricing.bsm import year_fraction
+    from pricing.greeks import option_greeks
+
+    as_of = market.as_of
+    n = len(legs)
+    underlyings = tuple(dict.fromkeys(leg.underlying for leg in legs))
+    cols = {name: np.zeros(n) for name in ("quantity", "multiplier", "spot", "strike", "t", "vol", "div", "premium")}
+    is_option = np.zeros(n, dtype=bool)
+    is_call = np.zeros(n, dtype=bool)
+    american = np.zeros(n, dtype=bool)
+    from_quote = np.zeros(n, dtype=bool)
+    unpriced: list[str] = []
+    for i, leg in enumerate(legs):
+        quote = quotes.get(leg.symbol)
+        div = float(market.dividend_yield.get(leg.underlying, 0.0))
+        spot = _spot_for(leg, quote, portfolio, quotes)
+        if spot is None:
+            unpriced.append(f"{leg.symbol}: no underlying price")
+            spot = float(leg.strike or leg.premium or 0.0)
+        cols["quantity"][i] = leg.quantity
+        cols["spot"][i] = spot
+        cols["div"][i] = div
+        cols["premium"][i] = leg.premium
+        if leg.kind is not AssetKind.OPTION:
+            cols["multiplier"][i] = 1.0
+            continue
+        is_option[i] = True
+        is_call[i] = leg.right is Right.CALL
+        american[i] = leg.style is Style.AMERICAN
+        cols["multiplier"][i] = float(quote.multiplier if quote is not None else leg.multiplier)
+        cols["strike"][i] = float(leg.strike or 0.0)
+        cols["t"][i] = year_fraction(as_of, leg.expiry) if leg.expiry is not None else 0.0
+        vol = _quote_iv(quote, as_of, market.rate, div) if quote is not None else None
+        from_quote[i] = vol is not None
+        if vol is None:
+            vol = market.forecast_vol.get(leg.underlying) or market.realised_vol.get(leg.underlying)
+            why = "no quote" if quote is None else "quote IV unsolvable"
+            if vol is None:
+                unpriced.append(f"{leg.symbol}: {why} and no volatility for {leg.underlying}")
+                vol = 0.0
+        cols["vol"][i] = vol
+    g = option_greeks(cols["spot"], cols["strike"], cols["t"], market.rate, cols["div"], cols["vol"], is_call,
+                      american)
+    m = cols["multiplier"]
+    opt = is_option
+    return Book(
+        as_of=as_of,
+        symbols=tuple(leg.symbol for leg in legs),
+        underlyings=underlyings,
+        und=np.array([underlyings.index(leg.underlying) for leg in legs], dtype=np.int64),
+        is_option=opt,
+        is_call=is_call,
+        quantity=cols["quantity"],
+        multiplier=m,
+        spot=cols["spot"],
+        strike=cols["strike"],
+        t=cols["t"],
+        vol=cols["vol"],
+        rate=float(market.rate),
+        div=cols["div"],
+        price=np.where(opt, np.nan_to_num(g.price) * m, cols["spot"]),
+        delta=np.where(opt, np.nan_to_num(g.delta) * m, 1.0),
+        gamma=np.where(opt, np.nan_to_num(g.gamma) * m, 0.0),
+        vega=np.where(opt, np.nan_to_num(g.vega) * m, 0.0),
+        theta=np.where(opt, np.nan_to_num(g.theta) * m, 0.0),
+        premium=cols["premium"],
+        from_quote=from_quote,
+        unpriced=tuple(unpriced),
+    )
+
+
+def portfolio_book(portfolio: PortfolioState, quotes: Mapping[str, OptionQuote], market: MarketContext) -> Book:
+    """The book of every held position."""
+    return build_book([Leg.of_position(p) for p in portfolio.positions], portfolio, quotes, market)

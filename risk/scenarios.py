@@ -1,0 +1,186 @@
+"""Market scenarios and the revaluation of a book under them (full and by Taylor expansion).
+
+A scenario moves every underlying by a simple return ``r``, every implied volatility by a relative change
+``v`` (``iv' = iv x (1 + v)``, floored at :data:`VOL_FLOOR`), the rate by ``rate_shift`` and time by ``dt``
+years. Full revaluation prices each option again with :func:`pricing.bsm.bsm` (European BSM at the shocked
+inputs) and subtracts the BSM value at today's inputs, so the one-day P&L does not mix two models; stock
+moves by ``r``. Where a scenario source gives no volatility move, ``v = vol_spot_beta x r`` (implied vol
+rises when the underlying falls; the setting's default -5 means a 2% fall lifts IV by 10% of itself).
+
+The Taylor P&L (what parametric VaR rests on) is, per leg, ``delta x S x r + 0.5 x gamma x (S r)^2 +
+vega x (100 x iv x v) + theta x days`` with the same European Greeks; dropping vega shows how much of the
+risk of a short-premium book is volatility.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from risk.book import Book
+
+FloatArray = NDArray[np.float64]
+
+VOL_FLOOR = 0.01
+"""Smallest shocked implied volatility (1%); a priced leg never reaches zero vol in a scenario."""
+TRADING_DAYS = 252
+CHUNK = 1_000_000
+"""Scenario x leg evaluations per pricing call: bounds memory for very large Monte Carlo runs."""
+
+
+@dataclass(frozen=True)
+class Scenarios:
+    """``returns`` and ``vol_rel`` have shape (scenarios, underlyings), columns in the book's underlying order."""
+
+    returns: FloatArray
+    vol_rel: FloatArray
+    dt: float = 1.0 / 365.0
+    rate_shift: float = 0.0
+
+    def __len__(self) -> int:
+        return int(self.returns.shape[0])
+
+
+@dataclass(frozen=True)
+class EuroGreeks:
+    """European BSM value and per-unit Greeks of each option leg (zeros for stock), in dollars per unit."""
+
+    price: FloatArray
+    delta: FloatArray
+    gamma: FloatArray
+    vega: FloatArray
+    theta: FloatArray
+
+
+def euro_greeks(book: Book) -> EuroGreeks:
+    from pricing.bsm import bsm
+
+    res = bsm(book.spot, book.strike, book.t, book.rate, book.div, book.vol, book.is_call)
+    m, opt = book.multiplier, book.is_option
+
+    def col(a: FloatArray) -> FloatArray:
+        return np.where(opt, np.nan_to_num(a) * m, 0.0)
+
+    return EuroGreeks(col(res.price), col(res.delta), col(res.gamma), col(res.vega), col(res.theta))
+
+
+def revalue(book: Book, scen: Scenarios, base: EuroGreeks | None = None) -> FloatArray:
+    """Full-revaluation P&L in $ of ``book`` under each scenario, shape (scenarios,)."""
+    from pricing.bsm import bsm
+
+    base = base or euro_greeks(book)
+    n = len(scen)
+    pnl = np.zeros(n)
+    stock = ~book.is_option
+    if stock.any():
+        pnl += scen.returns[:, book.und[stock]] @ (book.quantity[stock] * book.spot[stock])
+    opt = np.flatnonzero(book.is_option & (book.quantity != 0))
+    if opt.size == 0:
+        return pnl
+    und = book.und[opt]
+    s0, k, vol = book.spot[opt], book.strike[opt], book.vol[opt]
+    t1 = np.maximum(book.t[opt] - scen.dt, 0.0)
+    q, call = book.div[opt], book.is_call[opt]
+    weight = book.quantity[opt] * book.multiplier[opt]
+    base_value = float(base.price[opt] @ book.quantity[opt])
+    step = max(1, CHUNK // opt.size)
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        spot = s0 * (1.0 + scen.returns[a:b, und])
+        shocked = vol * (1.0 + scen.vol_rel[a:b, und])
+        iv = np.where(vol > 0, np.maximum(shocked, VOL_FLOOR), 0.0)
+        price = bsm(spot, k, t1, book.rate + scen.rate_shift, q, iv, call).price
+        pnl[a:b] += np.nan_to_num(price) @ weight - base_value
+    return pnl
+
+
+def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, gamma: bool = True,
+               vega: bool = True, theta: bool = True) -> FloatArray:
+    """Delta(-gamma)(-vega)(-theta) approximation of :func:`revalue`, shape (scenarios,)."""
+    base = base or euro_greeks(book)
+    n = book.quantity
+    r = scen.returns[:, book.und]
+    ds = r * book.spot
+    delta = np.where(book.is_option, base.delta, 1.0)
+    out = ds @ (delta * n)
+    if gamma:
+        out += 0.5 * (ds * ds) @ (base.gamma * n)
+    if vega:
+        out += (100.0 * book.vol * scen.vol_rel[:, book.und]) @ (base.vega * n)
+    if theta:
+        out += float(base.theta @ n) * scen.dt * 365.0
+    return out
+
+
+def wide_closes(history: pd.DataFrame) -> pd.DataFrame:
+    """``date, symbol, close`` rows as a date x symbol table of closes (dates sorted, duplicates: last)."""
+    missing = {"date", "symbol", "close"} - set(history.columns)
+    if missing:
+        raise KeyError(f"history needs columns date, symbol, close (missing {', '.join(sorted(missing))})")
+    frame = history.assign(date=pd.to_datetime(history["date"]), symbol=history["symbol"].astype(str))
+    wide = frame.pivot_table(index="date", columns="symbol", values="close", aggfunc="last")
+    return wide.sort_index()
+
+
+def historical_scenarios(closes: pd.DataFrame, underlyings: tuple[str, ...], lookback: int, vol_beta: float,
+                         vix_symbol: str = "VIX") -> Scenarios:
+    """The last ``lookback`` daily returns of each underlying as scenarios.
+
+    Volatility moves come from the VIX's daily relative change when ``closes`` has a ``vix_symbol`` column
+    (every IV moves with it), else from ``vol_beta x r``.
+
+    Raises:
+        ValueError: an underlying has no column or fewer than ``lookback + 1`` closes in common.
+    """
+    absent = [u for u in underlyings if u not in closes.columns]
+    if absent:
+        raise ValueError(f"no history for {', '.join(absent)}")
+    cols = list(underlyings) + ([vix_symbol] if vix_symbol in closes.columns and vix_symbol not in underlyings else [])
+    table = closes[cols].dropna().tail(lookback + 1)
+    if len(table) < lookback + 1:
+        raise ValueError(f"history has {len(table)} common closes; {lookback + 1} needed")
+    rets = table.pct_change().iloc[1:]
+    r = rets[list(underlyings)].to_numpy(dtype=np.float64)
+    if vix_symbol in rets.columns:
+        v = np.repeat(rets[[vix_symbol]].to_numpy(dtype=np.float64), len(underlyings), axis=1)
+    else:
+        v = vol_beta * r
+    return Scenarios(r, v)
+
+
+def covariance(closes: pd.DataFrame | None, underlyings: tuple[str, ...], lookback: int,
+               fallback_vol: dict[str, float]) -> FloatArray:
+    """Daily log-return covariance of the underlyings, positive semi-definite.
+
+    From the last ``lookback`` returns where history exists; an underlying without history gets the daily
+    vol ``fallback_vol[u] / sqrt(252)`` and correlation 1 with every other name (no diversification is
+    assumed where none is measured). Eigenvalues are clipped at zero after the fill.
+    """
+    u = len(underlyings)
+    have = [x for x in underlyings if closes is not None and x in closes.columns]
+    sd = np.array([fallback_vol.get(x, 0.0) / np.sqrt(TRADING_DAYS) for x in underlyings])
+    corr = np.ones((u, u))
+    if have and closes is not None:
+        logret = np.log(closes[have].dropna().tail(lookback + 1)).diff().iloc[1:]
+        if len(logret) >= 2:
+            idx = [underlyings.index(x) for x in have]
+            sd[idx] = logret.std(ddof=1).to_numpy()
+            sub = np.nan_to_num(logret.corr().to_numpy(), nan=1.0)
+            corr[np.ix_(idx, idx)] = sub
+    np.fill_diagonal(corr, 1.0)
+    cov = corr * np.outer(sd, sd)
+    w, vec = np.linalg.eigh(0.5 * (cov + cov.T))
+    return (vec * np.clip(w, 0.0, None)) @ vec.T
+
+
+def monte_carlo_scenarios(cov: FloatArray, n: int, seed: int, vol_beta: float) -> Scenarios:
+    """``n`` correlated one-day scenarios: log returns ~ N(0, cov), ``r = exp(x) - 1``, ``v = vol_beta x r``."""
+    rng = np.random.default_rng(seed)
+    w, vec = np.linalg.eigh(cov)
+    root = vec * np.sqrt(np.clip(w, 0.0, None))
+    x = rng.standard_normal((n, cov.shape[0])) @ root.T
+    r = np.expm1(x)
+    return Scenarios(r, vol_beta * r)
