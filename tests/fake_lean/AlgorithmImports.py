@@ -348,6 +348,13 @@ class SecurityTransactionManager:
         return open_
 
 
+class Command:
+    """Base of a live command: LEAN calls ``run`` with the algorithm when the command arrives."""
+
+    def run(self, algorithm: QCAlgorithm) -> bool | None:
+        return None
+
+
 class OptionChain(list):  # type: ignore[type-arg]
     def __init__(self, underlying: Any, contracts: Iterable[Any] = ()) -> None:
         super().__init__(contracts)
