@@ -19,7 +19,7 @@ session's option quotes, trades and open interest, and keeps, per contract, the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -48,8 +48,13 @@ def session_day(hours: MarketHours, as_of: datetime, resolution: Resolution) -> 
         if not (hours.is_trading_day(day) and hours.session_close(day) <= as_of):
             day = hours.previous_trading_day(day)
         return day
-    if hours.is_trading_day(day) and hours.session_open(day) <= as_of:
-        return day
+    if hours.is_trading_day(day):
+        opened = hours.session_open(day)
+        # the session counts once its first bar can have ended (LEAN stamps the 09:30 hour bar 09:00)
+        first_end = opened + timedelta(minutes=1) if resolution == "minute" else (
+            opened.replace(minute=0, second=0) + timedelta(hours=1))
+        if first_end <= as_of:
+            return day
     return hours.previous_trading_day(day)
 
 

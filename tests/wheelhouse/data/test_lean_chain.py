@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from domain.types import OptionQuote, Right, Style
-from wheelhouse.data.chain import chain_snapshot, osi_symbol
+from wheelhouse.data.chain import chain_frame, chain_snapshot, osi_symbol
 from wheelhouse.data.errors import DataError
+from wheelhouse.data.options import option_bars
 
 
 def _find(quotes: tuple[OptionQuote, ...], right: Right, strike: float, expiry: date) -> OptionQuote:
@@ -95,3 +98,50 @@ def test_missing_option_quotes_are_an_error_not_an_empty_chain(lean_data: Path) 
         chain_snapshot(lean_data, "NWSA", datetime(2013, 6, 28, 12, 0), "minute")
     chain = chain_snapshot(lean_data, "NWSA", datetime(2013, 6, 28, 12, 0), "minute", optional=("trade", "openinterest"))
     assert len(chain) > 0 and all(q.open_interest == 0.0 for q in chain.quotes)
+
+
+def test_goog_hour_chain(lean_data: Path) -> None:
+    as_of = datetime(2015, 12, 23, 12, 0)
+    chain = chain_snapshot(lean_data, "GOOG", as_of, "hour")
+    q = _find(chain.quotes, Right.CALL, 500.0, date(2016, 1, 15))
+    # goog_quote_american_call_5000000_20160115.csv: the 11:00 bar (ends 12:00) closes bid 2465000, ask 2495000;
+    # the 12:00 bar ends at 13:00 and is not seen
+    assert (q.bid, q.ask, q.quote_time) == (246.50, 249.50, as_of)
+    assert q.open_interest == 224.0  # 20151223 06:00,224
+    assert (q.volume, q.last) == (0.0, None)  # no trade file member for this contract
+    # no GOOG hour equity data: the minute bar 43140000 (11:59) closes at 7479200
+    assert chain.underlying_price == pytest.approx(747.92)
+
+
+@settings(max_examples=8, deadline=None)
+@example(minutes=0, pick=0)
+@example(minutes=210, pick=1500)
+@given(minutes=st.integers(min_value=0, max_value=210), pick=st.integers(min_value=0, max_value=2191))
+def test_minute_chain_equals_a_naive_scan_of_the_raw_rows(minutes: int, pick: int) -> None:
+    from tests.conftest import LEAN_DATA
+
+    if not LEAN_DATA.is_dir():
+        pytest.skip("LEAN sample data folder ../shared/lean-data is not present")
+    as_of = datetime(2015, 12, 24, 9, 30) + timedelta(minutes=minutes)
+    bars = option_bars(LEAN_DATA, "GOOG", "minute", "quote", date(2015, 12, 24))
+    keys = bars[["right", "strike", "expiry"]].drop_duplicates().iloc[pick]
+    rows = bars[(bars.right == keys.right) & (bars.strike == keys.strike) & (bars.expiry == keys.expiry)]
+    bid = ask = None
+    last_time = None
+    for r in rows.itertuples():  # the naive way: walk the rows in time order, stop at as_of
+        if r.end_time > as_of:
+            break
+        bid = r.bid_close if r.bid_close == r.bid_close else bid
+        ask = r.ask_close if r.ask_close == r.ask_close else ask
+        last_time = r.end_time
+    frame, day, _ = chain_frame(LEAN_DATA, "GOOG", as_of, "minute")
+    found = frame[(frame.right == keys.right) & (frame.strike == keys.strike) & (frame.expiry == keys.expiry)]
+    if minutes == 0:  # at 09:30 no bar of the day has ended: the chain shows 2015-12-23
+        assert day == date(2015, 12, 23)
+        return
+    if ask is None:
+        assert found.empty
+        return
+    assert len(found) == 1
+    q = found.iloc[0]
+    assert (q.bid, q.ask, q.quote_time) == (bid if bid is not None else 0.0, ask, last_time)
