@@ -68,41 +68,58 @@ def normalised_vega(x: float, s: float) -> float:
 def solve_total_vol(x: float, beta: float) -> float:
     """``s > 0`` with ``normalised_otm(x, s) == beta``; NaN when no such ``s <= S_MAX`` is found.
 
-    Requires ``x <= 0`` and ``0 < beta``; the caller checks the upper bound.
+    Requires ``x <= 0`` and ``0 < beta``; the caller checks the upper bound. Halley steps (third order) on
+    ``ln b`` below the inflection point and on ``b`` above it, kept inside a shrinking bracket with
+    bisection as the fallback. With ``b' = e^{x/2} phi(d1)``, ``b''/b' = x^2/s^3 - s/4``.
     """
     lo = 0.0
     hi = S_MAX
+    ex = math.exp(0.5 * x)
+    emx = 1.0 / ex
     sc = math.sqrt(-2.0 * x)
-    bc = normalised_otm(x, sc) if sc > 0.0 else 0.0
-    use_log = beta < bc
     if sc > 0.0:
+        bc = ex * norm_cdf(x / sc + 0.5 * sc) - emx * norm_cdf(x / sc - 0.5 * sc)
         s = sc
     else:
+        bc = 0.0
         s = min(beta * _SQRT_2PI, 0.5 * S_MAX)  # at the money: Brenner-Subrahmanyam guess
+    use_log = beta < bc
     log_beta = math.log(beta)
+    x2 = x * x
     for _ in range(100):
-        b = normalised_otm(x, s)
-        v = normalised_vega(x, s)
+        d1 = x / s + 0.5 * s
+        b = ex * norm_cdf(d1) - emx * norm_cdf(d1 - s)
+        v = ex * _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+        curv = x2 / (s * s * s) - 0.25 * s  # b'' / b'
         if use_log:
-            if b <= 0.0:
+            if b <= 0.0:  # underflow: the root lies above
                 lo = s
-                s_new = 0.5 * (lo + hi)
-                s = s_new
+                s = 0.5 * (lo + hi)
                 continue
             f = math.log(b) - log_beta
             fp = v / b
+            c2 = curv - fp  # g'' / g'
         else:
             f = b - beta
             fp = v
+            c2 = curv
         if f > 0.0:
             hi = s
         elif f < 0.0:
             lo = s
         else:
             return s
-        s_new = s - f / fp if fp > 0.0 else -1.0
+        if fp > 0.0:
+            step = f / fp
+            denom = 1.0 - 0.5 * step * c2
+            s_new = s - step / denom if denom > 0.5 else s - step
+        else:
+            s_new = -1.0
         if not (lo < s_new < hi):
             s_new = 0.5 * (lo + hi)
+        elif abs(s_new - s) <= 1e-7 * s_new:
+            # Third-order convergence: after a step this small the error is far below rounding.
+            return s_new
         if abs(s_new - s) <= 1e-14 * s_new:
             return s_new
         s = s_new
@@ -203,11 +220,14 @@ def prob_touch(spot: float, strike: float, t: float, rate: float, div: float, vo
 
 
 @njit
-def bsm_one(spot: float, strike: float, t: float, rate: float, div: float, vol: float, is_call: bool) -> tuple:
+def bsm_one(
+    spot: float, strike: float, t: float, rate: float, div: float, vol: float, is_call: bool, touch: bool = True
+) -> tuple:
     """``(price, delta, gamma, vega, theta_year, rho, prob_otm, prob_touch)`` of one European contract.
 
     Units as in :mod:`pricing.bsm` (vega and rho per point, theta per year). ``t <= 0`` gives the payoff;
-    ``vol == 0`` the deterministic forward limit; invalid inputs NaN everywhere.
+    ``vol == 0`` the deterministic forward limit; invalid inputs NaN everywhere. ``touch=False`` skips
+    the touch probability (NaN), the most expensive output.
     """
     nan = math.nan
     if (
@@ -254,9 +274,9 @@ def bsm_one(spot: float, strike: float, t: float, rate: float, div: float, vol: 
         -spot * dq * pdf1 * vol / (2.0 * sqrt_t) - sign * rate * strike * dr * nd2 + sign * div * spot * dq * nd1
     )
     rho = sign * strike * t * dr * nd2 / 100.0
-    prob_otm = norm_cdf(-sign * d2) if (sd > 0.0 or fwd_log != 0.0) else 1.0
-    touch = prob_touch(spot, strike, t, rate, div, vol)
-    return price, delta, gamma, vega, theta_year, rho, prob_otm, touch
+    prob_otm = 1.0 - nd2 if (sd > 0.0 or fwd_log != 0.0) else 1.0
+    p_touch = prob_touch(spot, strike, t, rate, div, vol) if touch else nan
+    return price, delta, gamma, vega, theta_year, rho, prob_otm, p_touch
 
 
 @njit
@@ -275,3 +295,31 @@ def bsm_loop(
         res = bsm_one(spot[i], strike[i], t[i], rate[i], div[i], vol[i], is_call[i])
         for j in range(8):
             out[j, i] = res[j]
+
+
+@njit
+def iv_greeks_loop(
+    price: np.ndarray,
+    spot: np.ndarray,
+    strike: np.ndarray,
+    t: np.ndarray,
+    rate: np.ndarray,
+    div: np.ndarray,
+    is_call: np.ndarray,
+    touch: bool,
+    out: np.ndarray,
+    out_code: np.ndarray,
+) -> None:
+    """Implied volatility then price and Greeks at it, fused: ``out`` rows are iv followed by the eight
+    outputs of :func:`bsm_one` (NaN where the solve failed); ``touch=False`` leaves prob_touch NaN."""
+    for i in range(price.size):
+        iv, code = european_iv(price[i], spot[i], strike[i], t[i], rate[i], div[i], is_call[i])
+        out_code[i] = code
+        out[0, i] = iv
+        if code != OK:
+            for j in range(1, 9):
+                out[j, i] = math.nan
+            continue
+        res = bsm_one(spot[i], strike[i], t[i], rate[i], div[i], iv, is_call[i], touch)
+        for j in range(8):
+            out[j + 1, i] = res[j]

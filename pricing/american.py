@@ -155,11 +155,11 @@ def american_iv_fixup(
     code: NDArray[np.int8],
     scheme: Scheme = DEFAULT,
 ) -> None:
-    """Re-solve, in place, the flat positions where ``amer``: American bounds everywhere, American IV where
-    early exercise has value (the European solve already stands elsewhere)."""
+    """Re-solve, in place, the flat positions where ``amer`` and early exercise has value (elsewhere the
+    European solve is the American one, and its bounds are the tighter ones)."""
     from pricing._amer_loops import american_iv_loop
 
-    idx = np.flatnonzero(amer & (code != ek.INVALID_INPUT) & (code != ek.EXPIRED))
+    idx = np.flatnonzero(amer & early_exercise_matters(call, r, q) & (code != ek.INVALID_INPUT) & (code != ek.EXPIRED))
     if idx.size:
         american_iv_loop(p, s, k, t, r, q, call, idx.astype(np.int64), scheme.arrays, iv, code)
 

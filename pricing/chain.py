@@ -17,9 +17,12 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from domain.types import Greeks, OptionQuote, Right, Style
-from pricing.bsm import year_fraction
-from pricing.greeks import option_greeks
-from pricing.iv import implied_vol
+from pricing import _euro_kernels as ek
+from pricing._arrays import flat_broadcast
+from pricing.american import american as american_values
+from pricing.american import american_iv_fixup, early_exercise_matters
+from pricing.bsm import DAYS_PER_YEAR, year_fraction
+from pricing.iv import mark_crossed, reasons
 
 FloatArray = NDArray[np.float64]
 
@@ -52,21 +55,45 @@ def analyse_arrays(
     *,
     bid: ArrayLike | None = None,
     ask: ArrayLike | None = None,
+    touch: bool = True,
 ) -> ChainAnalytics:
-    """Solve IV from ``price`` then price and Greeks at that IV (NaN where the IV is unsolved)."""
-    ivr = implied_vol(price, spot, strike, t, rate, div, is_call, american, bid=bid, ask=ask)
-    g = option_greeks(spot, strike, t, rate, div, ivr.iv, is_call, american)
+    """Solve IV from ``price`` then price and Greeks at that IV (NaN where the IV is unsolved).
+
+    European contracts, and American ones whose early exercise is worthless, go through one fused compiled
+    pass; the others get American IV and Greeks. ``touch=False`` skips ``prob_touch`` (NaN) for speed.
+    """
+    shape, (p, s, k, tt, r, q), (call, amer) = flat_broadcast((price, spot, strike, t, rate, div), (is_call, american))
+    out = np.empty((9, p.size), dtype=np.float64)
+    code = np.empty(p.size, dtype=np.int8)
+    ek.iv_greeks_loop(p, s, k, tt, r, q, call, touch, out, code)
+    if amer.any():
+        sel = amer & early_exercise_matters(call, r, q)
+        if sel.any():
+            iv = out[0]
+            american_iv_fixup(p, s, k, tt, r, q, call, sel, iv, code)
+            idx = np.flatnonzero(sel)
+            ok = idx[code[idx] == ek.OK]
+            bad = idx[code[idx] != ek.OK]
+            out[1:, bad] = np.nan
+            if ok.size:
+                a = american_values(s[ok], k[ok], tt[ok], r[ok], q[ok], iv[ok], call[ok])
+                for row, name in enumerate(("price", "delta", "gamma", "vega", "theta_year", "rho"), start=1):
+                    out[row, ok] = getattr(a, name)
+                # prob_otm/prob_touch stay the European (path) probabilities at the American IV.
+    crossed = mark_crossed(shape, bid, ask, out[0], code)
+    out[1:, crossed] = np.nan
+    cols = [a.reshape(shape) for a in out]
     return ChainAnalytics(
-        iv=ivr.iv,
-        error=ivr.error,
-        price=g.price,
-        delta=g.delta,
-        gamma=g.gamma,
-        vega=g.vega,
-        theta=g.theta,
-        rho=g.rho,
-        prob_otm=g.prob_otm,
-        prob_touch=g.prob_touch,
+        iv=cols[0],
+        error=reasons(code).reshape(shape),
+        price=cols[1],
+        delta=cols[2],
+        gamma=cols[3],
+        vega=cols[4],
+        theta=cols[5] / DAYS_PER_YEAR,
+        rho=cols[6],
+        prob_otm=cols[7],
+        prob_touch=cols[8],
     )
 
 

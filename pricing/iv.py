@@ -84,10 +84,24 @@ def implied_vol(
         from pricing.american import american_iv_fixup
 
         american_iv_fixup(p, s, k, tt, r, q, call, amer, iv, code)
-    if bid is not None or ask is not None:
-        b = np.broadcast_to(np.asarray(bid if bid is not None else -np.inf, dtype=np.float64), shape).ravel()
-        a = np.broadcast_to(np.asarray(ask if ask is not None else np.inf, dtype=np.float64), shape).ravel()
-        crossed = b > a
-        iv[crossed] = np.nan
-        code[crossed] = ek.CROSSED_QUOTE
-    return IvResult(iv=iv.reshape(shape), error=_REASONS_ARRAY[code].reshape(shape), code=code.reshape(shape))
+    mark_crossed(shape, bid, ask, iv, code)
+    return IvResult(iv=iv.reshape(shape), error=reasons(code).reshape(shape), code=code.reshape(shape))
+
+
+def reasons(code: NDArray[np.int8]) -> NDArray[np.object_]:
+    """Reason strings of kernel error codes ('' for success)."""
+    return _REASONS_ARRAY[code]  # type: ignore[no-any-return]
+
+
+def mark_crossed(
+    shape: tuple[int, ...], bid: ArrayLike | None, ask: ArrayLike | None, iv: FloatArray, code: NDArray[np.int8]
+) -> NDArray[np.bool_]:
+    """Set NaN and ``crossed_quote`` in place (flat ``iv``/``code``) where bid > ask; returns that mask."""
+    if bid is None and ask is None:
+        return np.zeros(iv.size, dtype=bool)
+    b = np.broadcast_to(np.asarray(bid if bid is not None else -np.inf, dtype=np.float64), shape).reshape(-1)
+    a = np.broadcast_to(np.asarray(ask if ask is not None else np.inf, dtype=np.float64), shape).reshape(-1)
+    crossed = b > a
+    iv[crossed] = np.nan
+    code[crossed] = ek.CROSSED_QUOTE
+    return crossed
