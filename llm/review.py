@@ -48,6 +48,7 @@ class ReviewBatch:
 
     ``decisions``: one per candidate id (missing -> reject). ``reviews``: the full texts by candidate id
     (risk factors, scenarios, exit plan) where an answer was had. ``violations``: what authority corrected.
+    ``metrics``: this batch's :mod:`llm.metrics` summary (pass a ``ReviewMetrics`` to accumulate over a run).
     """
 
     decisions: dict[str, ReviewDecision]
@@ -61,6 +62,7 @@ class ReviewBatch:
     error: str | None = None
     violations: tuple[str, ...] = ()
     anonymised: bool = False
+    metrics: dict[str, float | int | None] = field(default_factory=dict)
 
     def usage_json(self) -> dict[str, Any]:
         return {
@@ -127,7 +129,12 @@ def review_candidates(
         c = by_id[cid]
         log.info("review %s %s %s -> %s x%.2f confidence %.0f [%s] %s", cid, c.quote.symbol, c.strategy.value,
                  d.action.value, d.size_multiplier, d.confidence, d.source, d.rationale[:160])
-    batch = ReviewBatch(
+    own = ReviewMetrics()
+    for tally in (own, metrics):
+        if tally is not None:
+            tally.add(decisions, dollars=outcome.dollars, calls=outcome.calls, latency_s=outcome.latency_s,
+                      cache=outcome.cache, failed=outcome.response is None)
+    return ReviewBatch(
         decisions=decisions,
         reviews=reviews,
         source=outcome.source if outcome.response is not None else "fallback",
@@ -139,11 +146,8 @@ def review_candidates(
         error=outcome.error,
         violations=tuple(violations),
         anonymised=anonymise,
+        metrics=own.summary(),
     )
-    if metrics is not None:
-        metrics.add(decisions, dollars=batch.dollars, calls=batch.calls, latency_s=batch.latency_s,
-                    cache=batch.cache, failed=outcome.response is None)
-    return batch
 
 
 def review_limit(config: StrategyConfig) -> int:

@@ -54,6 +54,7 @@ def test_offline_mode_reviews_every_candidate_without_network() -> None:
     cfg = config()
     batch = review_candidates(five(), portfolio(), market(), cfg, make_reviewer(cfg, "offline", MemoryStore()))
     assert len(batch.decisions) == 5 and batch.calls == 0 and batch.dollars == 0
+    assert batch.metrics["reviewed"] == 5 and batch.metrics["cost_per_reviewed_trade"] is None
     assert all(d.source == "offline" for d in batch.decisions.values())
     assert all(r.exit_plan.startswith("take profit at 50%") for r in batch.reviews.values())
 

@@ -22,7 +22,6 @@ from pydantic import ValidationError
 from domain.config import StrategyConfig, load_config_json
 from domain.types import PortfolioState
 from llm.contract import NewsItem
-from llm.metrics import ReviewMetrics
 from llm.review import make_reviewer, review_candidates
 from llm.rows import RowError, candidates_from_rows
 from wheelhouse.errors import CommandError
@@ -100,11 +99,9 @@ def run(args: argparse.Namespace) -> int:
         portfolio = PortfolioState(cash=cash, total_value=cash, as_of=market.as_of)
     news = read_news(Path(args.news)) if args.news else ()
     reviewer = make_reviewer(config, args.mode, FolderStore(args.state))
-    metrics = ReviewMetrics()
     # A review of past data is anonymised when configured (look-ahead guard); today's is not.
     historical = market.as_of.date() < date.today()
-    batch = review_candidates(candidates, portfolio, market, config, reviewer, historical=historical, news=news,
-                              metrics=metrics)
+    batch = review_candidates(candidates, portfolio, market, config, reviewer, historical=historical, news=news)
     rows = []
     for c in candidates:
         d = batch.decisions[c.id]
@@ -117,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
             row.update(review.model_dump(mode="json", exclude={"candidate_id", "action", "size_multiplier",
                                                                 "confidence", "rationale"}))
         rows.append(row)
-    text = json.dumps({"decisions": rows, "usage": batch.usage_json(), "metrics": metrics.summary()}, indent=2)
+    text = json.dumps({"decisions": rows, "usage": batch.usage_json(), "metrics": batch.metrics}, indent=2)
     kept = sum(r["action"] != "reject" for r in rows)
     summary = (f"{len(rows)} candidates reviewed ({args.mode}, source {batch.source}): {kept} kept, "
                f"{len(rows) - kept} rejected, ${batch.dollars:.4f}" + (f"; {batch.error}" if batch.error else ""))
