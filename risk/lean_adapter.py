@@ -35,10 +35,12 @@ class WheelRiskManagementModel(RiskManagementModel):
         self.gate = RiskGate(config, store)
         self.market = market
         self.last_result: RiskResult | None = None
+        self._logged: set[tuple[str, str, str]] = set()
 
     def manage_risk(self, algorithm: QCAlgorithm, targets: list[IPortfolioTarget]) -> list[PortfolioTarget]:
         portfolio = portfolio_state(algorithm)
-        wanted = [target_from_lean(algorithm, t) for t in targets]
+        # a target equal to the holding asks for no trade: nothing to judge, nothing to override
+        wanted = [w for w in (target_from_lean(algorithm, t) for t in targets) if w.quantity != 0]
         symbols = {str(t.symbol.value): t.symbol for t in targets}
         for p in portfolio.positions:
             symbol = find_symbol(algorithm, p.symbol)
@@ -63,9 +65,11 @@ class WheelRiskManagementModel(RiskManagementModel):
             changed = {symbols[s] for s in overrides}
             algorithm.insights.cancel([i for i in algorithm.insights.get_active_insights(algorithm.utc_time)
                                        if i.symbol in changed])
-        for b in result.breaches:
-            if b.action != "warn":
+        seen = {(b.rule, b.subject, b.action) for b in result.breaches if b.action != "warn"}
+        for b in result.breaches:  # each standing condition is logged when it appears, not at every step
+            if (b.rule, b.subject, b.action) in seen - self._logged:
                 algorithm.debug(f"risk {result.state.value}: {b.rule} {b.subject} -> {b.action} {b.detail}")
+        self._logged = seen
         return list(overrides.values())
 
     def on_securities_changed(self, algorithm: QCAlgorithm, changes: SecurityChanges) -> None:

@@ -62,6 +62,7 @@ def test_document_has_every_section(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert doc["limits"]["net_delta"]["status"] in ("ok", "breach") and doc["limits"]["vega"]["alert"] == 0.015
     assert doc["state"] in ("ACTIVE", "REDUCING", "HALTED")
     assert doc["quotes_skipped"] == 1  # the row with an unreadable bid is left out, never priced
+    assert doc["liquidity"]["my-put"]["status"] == "warn"  # 0.08 / 2.04 = 3.9% of mid
     assert "DU123" in doc["counterparty"]
     assert doc["counterparty"]["DU123"]["put_assignment_obligation"] == pytest.approx(100 * 100 * 3)
 

@@ -96,3 +96,13 @@ def test_parameter_kill_switch_and_state_in_the_object_store(fake_lean: Any) -> 
         algo, [fake_lean.PortfolioTarget(put, -1)])
     assert [(t.symbol, t.quantity) for t in out] == [(put, 0)]
     assert '"state": "HALTED"' in algo.object_store.read("wheelhouse/risk/gate")
+
+
+def test_a_hold_target_is_left_alone_and_standing_conditions_log_once(fake_lean: Any) -> None:
+    algo, put, _ = world(fake_lean, held_puts=2)
+    kept = insight(fake_lean, algo, put)
+    m = model(fake_lean, algo, StrategyConfig().replace(kill_switch="halt"))
+    assert m.manage_risk(algo, [fake_lean.PortfolioTarget(put, -2)]) == []  # target == holding: no trade
+    assert list(algo.insights) == [kept]
+    m.manage_risk(algo, [])
+    assert sum("kill_switch" in line for line in algo.logs) == 1

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from domain.config import StrategyConfig, load_config_json
+from domain.config.risk import RiskConfig
 from domain.state import MemoryStore
 from domain.types import MarketContext, OptionQuote, PortfolioState, Right, Style
 from risk.book import portfolio_book
@@ -29,6 +30,7 @@ from risk.counterparty import DEFAULT_ACCOUNT, account_exposure
 from risk.exposures import exposures_of
 from risk.gate import RiskGate
 from risk.limits import check_greeks, check_measure
+from risk.liquidity import check_spread
 from risk.scenarios import wide_closes
 from risk.stress import run_stress
 from risk.var import fallback_vols, var_report
@@ -198,11 +200,17 @@ def report(portfolio: PortfolioState, quotes: dict[str, OptionQuote], market: Ma
         "stress": {s.name: s.as_dict() for s in stress},
         "correlation": corr,
         "counterparty": {account: account_exposure(portfolio, {s: q.mid for s, q in quotes.items()})},
+        "liquidity": {p.symbol: _spread(p.symbol, quotes.get(p.symbol), cfg) for p in portfolio.options()},
         "breaches": [b.as_dict() for b in result.breaches],
         "exits": [{"symbol": t.symbol, "quantity": t.quantity, "reason": t.reason} for t in result.exits],
         "state": result.state.value,
         "quotes_skipped": skipped,
     }
+
+
+def _spread(symbol: str, quote: OptionQuote | None, cfg: RiskConfig) -> dict[str, object]:
+    chk = check_spread(symbol, quote, cfg)
+    return {"spread_pct": chk.spread_pct, "status": chk.status}
 
 
 def _account(path: str) -> str:
