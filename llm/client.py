@@ -234,6 +234,8 @@ class _SdkTransport:
             detail = exc.api_message or ""
             raise CallError(_status_kind(exc.status_code), f"HTTP {exc.status_code} {detail[:300]}".strip(),
                             _retry_after(exc.response.headers), exc.status_code) from None
+        except sdk.AnthropicError as exc:  # any other SDK failure (e.g. a reply it cannot read)
+            raise CallError("malformed", type(exc).__name__) from None
         except (ValidationError, ValueError, TypeError, AttributeError) as exc:
             raw = self._raw[-1] if self._raw else None
             if not isinstance(raw, Mapping):

@@ -49,14 +49,16 @@ class ReviewedAlphaModel(AlphaModel):
         candidates = [c for _, c in pairs if c is not None]
         market = getattr(self.inner, "last_market", None) or MarketContext(as_of=algorithm.time)
         if self.reviewer is None:
-            mode = self.config.review.review_mode_live if algorithm.live_mode else self.config.review.review_mode_backtest
+            review = self.config.review
+            mode = review.review_mode_live if algorithm.live_mode else review.review_mode_backtest
             self.reviewer = make_reviewer(self.config, mode, self.store)
         batch = review_candidates(candidates, portfolio_state(algorithm), market, self.config, self.reviewer,
                                   historical=not algorithm.live_mode, metrics=self.metrics)
         decisions = batch.decisions
         if self.gate is not None:
             decisions = self.gate.hold(decisions, {c.id: c.quote.symbol for c in candidates}, algorithm.time)
-            self.held.update({c.id: i for i, c in pairs if c is not None and batch.decisions[c.id].size_multiplier > 0})
+            self.held.update({c.id: i for i, c in pairs
+                              if c is not None and batch.decisions[c.id].size_multiplier > 0})
         for insight, cand in pairs:
             if cand is None:
                 algorithm.debug(f"review: no candidate behind insight {insight.symbol} ({insight.tag}); dropped")
@@ -79,6 +81,9 @@ class ReviewedAlphaModel(AlphaModel):
             insight = self.held.pop(pending.decision.candidate_id, None)
             if insight is not None:
                 out.append(self._rebuild(insight, pending.decision))
+        waiting = self.gate.pending()
+        for cid in [c for c in self.held if c not in waiting]:  # expired or denied
+            del self.held[cid]
         return out
 
     def _rebuild(self, insight: Insight, decision: ReviewDecision) -> Insight:

@@ -91,7 +91,7 @@ def build_request(
         screen_rules=tuple(sorted({v.rule[:200] for c in candidates for v in c.verdicts})),
         candidates=tuple(briefs),
         news=tuple(
-            NewsItem(underlying=anon.alias(n.underlying), source=n.source,
+            NewsItem(underlying=anon.alias(n.underlying), source=anon.text(n.source),
                      text=anon.text(n.text)[:NEWS_MAX_CHARS])
             for n in news
         ),

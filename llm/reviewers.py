@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.config import StrategyConfig
 from llm.base import Reviewer, ReviewOutcome
-from llm.budget import DailyBudget, cost_of, estimate_tokens
+from llm.budget import CHARS_PER_TOKEN, DailyBudget, cost_of
 from llm.cache import ReviewCache, cache_key
 from llm.client import CallError, MessagesClient, Usage
 from llm.contract import ReviewRequest
@@ -46,7 +46,7 @@ class LlmReviewer:
 
     def _worst_case(self, system: str, messages: list[dict[str, Any]]) -> float:
         chars = len(system) + sum(len(str(m["content"])) for m in messages) + 3_000  # schema and framing
-        tokens = estimate_tokens("x" * chars)
+        tokens = int(chars / CHARS_PER_TOKEN) + 1
         r = self.config.review
         return (tokens * r.review_input_price_per_mtok + r.review_max_tokens * r.review_output_price_per_mtok) / 1e6
 

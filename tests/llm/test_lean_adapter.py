@@ -85,5 +85,5 @@ def test_human_approval_holds_then_releases(fake_lean: Any) -> None:
     assert [str(i.symbol) for i in out] == ["OPT1"] and out[0].weight == 0.4
     algo.time += timedelta(hours=6)  # past the close: the unanswered one expired
     assert model.update(algo, fake_lean.Slice(algo.time)) == []
-    assert ApprovalGate(store).pending() == {}
+    assert ApprovalGate(store).pending() == {} and model.held == {}
     assert ReviewAction.REDUCE.value in out[0].tag

@@ -19,7 +19,7 @@ from tests.factories import option_position, portfolio, stock
 from tests.llm.builders import TICKERS, five, market
 from tests.llm.conftest import decision
 
-NEWS = (NewsItem(underlying="GOOG", text="GOOG beat on 2015-12-20; guidance for Jan 28, 2016 and Q4 '15 raised. "
+NEWS = (NewsItem(underlying="GOOG", source="wire-2015-12-21", text="GOOG beat on 2015-12-20; guidance for Jan 28, 2016 and Q4 '15 raised. "
                  "GOOG  160129P00700000 volume spiked; AAPL also rose."),)
 JOURNAL = (PastTrade(underlying="AAPL", strategy="csp", dte_at_entry=35, delta_at_entry=-0.25,
                      outcome="expired", pnl_pct_of_premium=1.0, days_ago=40),)
