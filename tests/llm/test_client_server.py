@@ -32,8 +32,28 @@ def run(api: FakeApi, transport: str, store: MemoryStore | None = None, mode: st
     store = store if store is not None else MemoryStore()
     reviewer = make_reviewer(cfg, mode, store, env=api.env, transport=transport)  # type: ignore[arg-type]
     cands = five()
-    batch = review_candidates(cands, portfolio(), market(), cfg, reviewer, news=news)
+    logger = logging.getLogger("wheelhouse.llm")
+    seen = _Collect()
+    level = logger.level
+    logger.addHandler(seen)
+    logger.setLevel(logging.INFO)
+    try:
+        batch = review_candidates(cands, portfolio(), market(), cfg, reviewer, news=news)
+    finally:
+        logger.removeHandler(seen)
+        logger.setLevel(level)
+    for c in cands:  # every case ends in a logged decision per candidate
+        assert any(m.startswith(f"review {c.id} {c.quote.symbol}") for m in seen.messages), c.id
     return batch, cands
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def assert_bounded(batch: ReviewBatch, cands: list) -> None:
