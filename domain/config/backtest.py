@@ -19,5 +19,5 @@ class BacktestConfig(Section):
     )
     cash_interest: bool = Field(True, description="Cash and collateral earn the risk-free rate.")
     implied_realised_ratio: float = Field(
-        1.2, gt=0.5, le=3, description="Model-priced chains: implied vol over forecast realised vol when no VIX."
+        1.1, gt=0.5, le=3, description="Model-priced chains: implied vol over forecast realised vol when no VIX."
     )
