@@ -78,6 +78,8 @@ class LlmReviewer:
             log.warning("review answer failed validation (attempt %d): %s", attempt, (reply.error or "")[:300])
             if attempt == 1:
                 error = reply.error or "no JSON answer"
+                if reply.stop_reason == "max_tokens":
+                    error += "\nThe answer was cut off at the token limit: write much shorter texts."
                 messages = [messages[0]]
                 if reply.text.strip():
                     messages.append({"role": "assistant", "content": reply.text[:PREVIOUS_ANSWER_LIMIT]})
