@@ -6,9 +6,11 @@ implied volatility; the volatility comes from, in order:
 
 1. the quote's ``iv`` (already solved by :func:`pricing.chain.analyse_quotes`);
 2. :func:`pricing.chain.analyse_quotes` on the quote's mid, when the quote carries no IV;
-3. ``market.forecast_vol`` then ``market.realised_vol`` of the underlying (a position whose quote is
+3. ``known_iv[symbol]``: the contract's IV from an earlier step (the gate remembers it), so a step whose
+   slice lacks a held contract's quote does not re-price that position from scratch;
+4. ``market.forecast_vol`` then ``market.realised_vol`` of the underlying (a position whose quote is
    missing or unsolvable still counts toward risk, priced at the underlying's own volatility);
-4. nothing: the leg is priced at zero volatility (its intrinsic forward value and a step delta) and named
+5. nothing: the leg is priced at zero volatility (its intrinsic forward value and a step delta) and named
    in :attr:`Book.unpriced`, so reports say plainly what was not priced from a market quote.
 
 Underlying prices come from the quote (``underlying_price``), else ``portfolio.prices[underlying]``, else any
@@ -115,17 +117,27 @@ def _spot_for(leg: Leg, quote: OptionQuote | None, portfolio: PortfolioState,
     return None
 
 
-def _quote_iv(quote: OptionQuote, as_of: datetime, rate: float, div: float) -> float | None:
-    if quote.iv is not None and np.isfinite(quote.iv) and quote.iv > 0:
-        return float(quote.iv)
+def _given_iv(quote: OptionQuote) -> float | None:
+    return float(quote.iv) if quote.iv is not None and np.isfinite(quote.iv) and quote.iv > 0 else None
+
+
+def _solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str, float | None]:
+    """IV from the mid of each quote that carries none: one :func:`analyse_quotes` call per dividend yield."""
     from pricing.chain import analyse_quotes
 
-    solved = analyse_quotes([quote], as_of, rate, div)[0]
-    return solved.iv if solved.iv is not None and solved.iv > 0 else None
+    by_div: dict[float, list[OptionQuote]] = {}
+    for q in quotes:
+        if _given_iv(q) is None:
+            by_div.setdefault(float(market.dividend_yield.get(q.underlying, 0.0)), []).append(q)
+    out: dict[str, float | None] = {}
+    for div, group in by_div.items():
+        for q in analyse_quotes(group, market.as_of, market.rate, div):
+            out[q.symbol] = q.iv if q.iv is not None and q.iv > 0 else None
+    return out
 
 
 def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[str, OptionQuote],
-               market: MarketContext) -> Book:
+               market: MarketContext, known_iv: Mapping[str, float] | None = None) -> Book:
     """Price every leg at ``market.as_of`` (see the module docstring for where each input comes from)."""
     from pricing.bsm import year_fraction
     from pricing.greeks import option_greeks
@@ -139,6 +151,8 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
     american = np.zeros(n, dtype=bool)
     from_quote = np.zeros(n, dtype=bool)
     unpriced: list[str] = []
+    solved = _solve_ivs([q for leg in legs if leg.kind is AssetKind.OPTION and (q := quotes.get(leg.symbol))],
+                        market)
     for i, leg in enumerate(legs):
         quote = quotes.get(leg.symbol)
         div = float(market.dividend_yield.get(leg.underlying, 0.0))
@@ -159,10 +173,11 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
         cols["multiplier"][i] = float(quote.multiplier if quote is not None else leg.multiplier)
         cols["strike"][i] = float(leg.strike or 0.0)
         cols["t"][i] = year_fraction(as_of, leg.expiry) if leg.expiry is not None else 0.0
-        vol = _quote_iv(quote, as_of, market.rate, div) if quote is not None else None
+        vol = (_given_iv(quote) or solved.get(quote.symbol)) if quote is not None else None
         from_quote[i] = vol is not None
         if vol is None:
-            vol = market.forecast_vol.get(leg.underlying) or market.realised_vol.get(leg.underlying)
+            vol = ((known_iv or {}).get(leg.symbol) or market.forecast_vol.get(leg.underlying)
+                   or market.realised_vol.get(leg.underlying))
             why = "no quote" if quote is None else "quote IV unsolvable"
             if vol is None:
                 unpriced.append(f"{leg.symbol}: {why} and no volatility for {leg.underlying}")

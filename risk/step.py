@@ -43,8 +43,9 @@ class Step:
     # -- the book -------------------------------------------------------------------------------------------
     def price(self) -> None:
         self.positions = self.portfolio.positions
+        known = {s: float(e["iv"]) for s, e in self.mem.entries.items() if isinstance(e.get("iv"), int | float)}
         self.book = build_book([Leg.of_position(p) for p in self.positions], self.portfolio, self.quotes,
-                               self.market)
+                               self.market, known)
         value = self.portfolio.total_value
         self.units = unit_exposures(self.book, value)
         self.exposures = exposures_of(self.book, value)
@@ -89,6 +90,9 @@ class Step:
                 mem.entries[p.symbol] = {"vix": vix, "spread_pct": spread, "time": as_of.isoformat()}
             if spread is not None:
                 mem.spreads = liquidity.add_sample(mem.spreads, day, p.symbol, spread)
+        for i, sym in enumerate(self.book.symbols):
+            if self.book.from_quote[i] and sym in mem.entries:
+                mem.entries[sym]["iv"] = float(self.book.vol[i])
 
     # -- exits ----------------------------------------------------------------------------------------------
     def liquidate(self, reason: str) -> None:

@@ -38,6 +38,8 @@ class EntryRecord:
     vix: float | None = None
     spread_pct: float | None = None
     time: str = ""
+    iv: float | None = None
+    """The contract's latest IV solved from its own quote (a fallback when a later step has no quote)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -254,3 +254,14 @@ def test_unknown_command_is_refused() -> None:
         gate().command({"explode": True})
     with pytest.raises(ValueError, match="not one of"):
         gate().command({"kill_switch": "maybe"})
+
+
+def test_a_step_without_the_held_contracts_quote_uses_its_last_known_iv() -> None:
+    put = q(Right.PUT, 100.0, iv=0.40)
+    pos = held(put, -5)
+    store = MemoryStore()
+    with_quote = gate(store).apply([], portfolio(V, (pos,)), {put.symbol: put}, mkt())
+    without = gate(store).apply([], portfolio(V, (pos,), prices={"XYZ": SPOT}), {}, mkt(AS_OF.replace(minute=1)))
+    assert without.exposures is not None and with_quote.exposures is not None
+    assert without.exposures.unpriced == ()
+    assert without.exposures.net_delta == pytest.approx(with_quote.exposures.net_delta, rel=1e-9)
