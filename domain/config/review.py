@@ -17,7 +17,9 @@ class ReviewConfig(Section):
     )
     review_mode_live: ReviewMode = Field("live", description="Review mode in live trading.")
     review_model: str = Field("claude-haiku-4-5", min_length=1, description="Anthropic model id of the reviewer.")
-    review_timeout_seconds: float = Field(5.0, gt=0, le=120, description="Timeout of one review call.")
+    review_timeout_seconds: float = Field(
+        20.0, gt=0, le=120, description="Timeout of one review call (a 5-candidate answer takes several seconds)."
+    )
     review_max_retries: int = Field(1, ge=0, le=5, description="Retries of a failed review call.")
     review_max_tokens: int = Field(2048, ge=256, le=16384, description="Largest response of one review call.")
     review_failure_policy: Literal["block", "pass_through"] = Field(
