@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from domain.types import AssetKind, Greeks, OptionQuote, PortfolioState, Position, Right, Style
+from domain.types import (
+    AssetKind,
+    Candidate,
+    Greeks,
+    MarketContext,
+    OptionQuote,
+    PortfolioState,
+    Position,
+    ReviewAction,
+    ReviewDecision,
+    Right,
+    Strategy,
+    Style,
+)
 
 AS_OF = datetime(2015, 12, 24, 10, 0)
 
@@ -53,3 +66,29 @@ def portfolio(cash: float = 100_000.0, positions: tuple[Position, ...] = (), tot
 
 def greeks(delta: float = 0.0, gamma: float = 0.0, vega: float = 0.0, theta: float = 0.0, rho: float = 0.0) -> Greeks:
     return Greeks(delta, gamma, vega, theta, rho)
+
+
+def candidate(
+    right: Right = Right.PUT,
+    strike: float = 50.0,
+    score: float = 9.0,
+    underlying: str = "XYZ",
+    sector: str | None = None,
+    as_of: datetime = AS_OF,
+    **quote_kw: object,
+) -> Candidate:
+    """A screened candidate on a fresh quote (strategy from the right: puts are cash-secured, calls covered)."""
+    q = quote(right=right, strike=strike, underlying=underlying, quote_time=as_of, **quote_kw)  # type: ignore[arg-type]
+    strategy = Strategy.CASH_SECURED_PUT if right is Right.PUT else Strategy.COVERED_CALL
+    return Candidate(quote=q, strategy=strategy, score=score, as_of=as_of, sector=sector)
+
+
+def approve(c: Candidate, confidence: float = 9.0, size_multiplier: float = 1.0,
+            action: ReviewAction = ReviewAction.APPROVE) -> ReviewDecision:
+    """A review decision on ``c`` (offline source)."""
+    return ReviewDecision(candidate_id=c.id, action=action, size_multiplier=size_multiplier, confidence=confidence,
+                          source="offline")
+
+
+def market(vix: float | None = 20.0, as_of: datetime = AS_OF, **kw: object) -> MarketContext:
+    return MarketContext(as_of=as_of, vix=vix, **kw)  # type: ignore[arg-type]
