@@ -267,7 +267,7 @@ def american_value(
 
     A put is never exercised early when ``r <= 0`` and a call when ``q <= 0`` (for ``q >= 0`` resp. ``r >= 0``;
     the double-boundary case of negative rates below the yield is priced as European). ``t <= 0`` is the
-    payoff; ``vol <= 0`` the larger of the deterministic European value and intrinsic; invalid inputs NaN.
+    payoff; ``vol <= 0`` the best deterministic exercise time; invalid inputs NaN.
     """
     e = bsm_one(s, k, t, r, q, vol, is_call)
     if not math.isfinite(e[0]) or t <= 0.0:

@@ -15,6 +15,8 @@ from pricing._jit import njit
 
 _VEGA_BUMP = 1e-4
 _RHO_BUMP = 1e-4
+_IV_TOL = 1e-10
+"""Absolute volatility tolerance of the American IV solve (the secant's last step is far smaller)."""
 _VOL_CAP = 20.0
 """Largest volatility (2000 %) the American solver brackets; prices needing more are above the bound."""
 
@@ -69,6 +71,8 @@ def american_greeks_loop(
             out[4, i] = fill
             out[5, i] = fill
             continue
+        # Full re-solves: a boundary warm-started from the base one converges too little in one sweep to
+        # carry the right sensitivity, and more sweeps cost more than the (coarse-started) solve.
         hv = min(_VEGA_BUMP, 0.5 * vi) if vi > 0.0 else _VEGA_BUMP
         lo_v = max(vi - hv, 0.0)
         up = american_value(si, ki, ti, ri, qi, vi + hv, ci, sch, h, work)[0]
@@ -149,7 +153,7 @@ def american_iv_one(
         x2 = x1 - g1 * (x1 - x0) / (g1 - g0) if g1 != g0 else -1.0
         if not (lo < x2 < hi):
             x2 = 0.5 * (lo + hi)
-        if abs(x2 - x1) <= 1e-12 * x2 + 1e-15 or hi - lo <= 1e-12 * hi:
+        if abs(x2 - x1) <= _IV_TOL or hi - lo <= _IV_TOL:
             return x2, ek.OK
         x0, g0 = x1, g1
         x1 = x2
