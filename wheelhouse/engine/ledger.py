@@ -26,12 +26,6 @@ ACTIONS = (
 """Trade-log actions. The strategy uses the first two and the settlement actions; the long-option actions
 exist so that any order a stage emits is booked correctly."""
 
-TRADE_COLUMNS = (
-    "time", "underlying", "symbol", "right", "strike", "expiry", "action", "quantity", "price", "fees", "cash",
-    "reserved_cash", "reason",
-)  # fmt: skip
-
-
 @dataclass(frozen=True, slots=True)
 class TradeRow:
     """One line of ``trades.csv``. ``quantity`` is signed (contracts for options, shares for stock);

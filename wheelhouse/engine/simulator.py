@@ -102,7 +102,8 @@ class Simulator:
             vix: float | None = None
             for j, as_of in enumerate(steps):
                 marks, vix = self._step(day, as_of, j == len(steps) - 1, nxt)
-            self.recorder.record(day, marks, self._prices, vix)
+            first = self._prices.get(self.underlyings[0])
+            self.recorder.record(day, marks, self._prices, vix, {"underlying_price": first})
             previous = day
             if self.on_session is not None:
                 self.on_session(day)

@@ -49,17 +49,19 @@ def longest_drawdown_days(equity: pd.Series) -> int:
     best = 0
     peak_value = -math.inf
     peak_day: date | None = None
+    below = False
     for day, value in equity.items():
         d = day.date() if hasattr(day, "date") else day
         if value >= peak_value:
-            if peak_day is not None:
+            if below and peak_day is not None:
                 best = max(best, (d - peak_day).days)
-            peak_value, peak_day = value, d
-    if peak_day is not None and len(equity):
+            peak_value, peak_day, below = value, d, False
+        else:
+            below = True
+    if below and peak_day is not None:
         last = equity.index[-1]
         last_d = last.date() if hasattr(last, "date") else last
-        if equity.iloc[-1] < peak_value:
-            best = max(best, (last_d - peak_day).days)
+        best = max(best, (last_d - peak_day).days)
     return int(best)
 
 
@@ -85,6 +87,8 @@ def performance(equity: pd.Series, start_value: float, risk_free: pd.Series | No
     excess = returns - rf
     n = len(returns)
     std = float(np.std(returns, ddof=1)) if n > 1 else float("nan")
+    if n > 1 and std < 1e-12:
+        std = 0.0  # a constant-growth curve: volatility zero, ratios undefined
     span = (idx[-1] - idx[0]).days + 1 if n else 0
     cagr = (values[-1] / values[0]) ** (365.25 / span) - 1.0 if span > 0 and values[-1] > 0 else float("nan")
     downside = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2))) if n else float("nan")
