@@ -52,6 +52,26 @@ def parse_tag(tag: str | None) -> tuple[str, str, str] | None:
     return (m.group(1), m.group(2) or "", m.group(3) or "") if m else None
 
 
+TARGET_PREFIX = "wh|"
+
+
+def target_tag(kind: str, strategy: str, ref: str) -> str:
+    """Tag of a LEAN ``PortfolioTarget`` made by construction: ``wh|<kind>|<strategy>|<ref>``.
+
+    ``kind`` is ``entry`` (ref = candidate id), ``close`` (ref = a short reason) or ``roll`` (ref = roll id:
+    both legs of a roll carry the same ref, so execution can send them as one combo).
+    """
+    return f"{TARGET_PREFIX}{kind}|{strategy}|{ref}"
+
+
+def parse_target_tag(tag: str | None) -> tuple[str, str, str] | None:
+    """(kind, strategy, ref) of a tag made by :func:`target_tag`; None for any other tag."""
+    if not tag or not tag.startswith(TARGET_PREFIX):
+        return None
+    parts = tag[len(TARGET_PREFIX):].split("|", 2)
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+
 @dataclass(frozen=True, slots=True)
 class Leg:
     """One contract of an order and its signed ratio; the contract terms let working orders be counted as

@@ -315,6 +315,8 @@ class InsightManager(list):  # type: ignore[type-arg]
 class OrderTicket:
     def __init__(self, order_id: int, symbol: Symbol, quantity: float, limit_price: float | None, tag: str) -> None:
         self.order_id = order_id
+        self.quantity_filled = 0.0
+        self.submit_request: SubmitOrderRequest | None = None
         self.symbol = symbol
         self.quantity = quantity
         self._limit_price = limit_price
@@ -333,6 +335,35 @@ class OrderTicket:
         self.status = OrderStatus.CANCELED
 
 
+class TimeInForce:
+    DAY = "day"
+    GOOD_TIL_CANCELED = "gtc"
+
+
+class OrderProperties:
+    def __init__(self) -> None:
+        self.time_in_force: Any = TimeInForce.GOOD_TIL_CANCELED
+
+
+class SubmitOrderRequest:
+    def __init__(self, order_properties: OrderProperties | None, tag: str) -> None:
+        self.order_properties = order_properties
+        self.tag = tag
+
+
+class Leg:
+    """One leg of a combo order: symbol and signed ratio."""
+
+    def __init__(self, symbol: Symbol, quantity: int, order_price: float | None = None) -> None:
+        self.symbol = symbol
+        self.quantity = quantity
+        self.order_price = order_price
+
+    @staticmethod
+    def create(symbol: Symbol, quantity: int, limit_price: float | None = None) -> Leg:
+        return Leg(symbol, quantity, limit_price)
+
+
 class SecurityTransactionManager:
     def __init__(self) -> None:
         self.tickets: list[OrderTicket] = []
@@ -340,6 +371,12 @@ class SecurityTransactionManager:
     def get_open_orders(self, symbol: Symbol | None = None) -> list[OrderTicket]:
         return [t for t in self.tickets if t.status in (OrderStatus.SUBMITTED, OrderStatus.NEW)
                 and (symbol is None or t.symbol == symbol)]
+
+    def get_open_order_tickets(self, filter: Symbol | Callable[[OrderTicket], bool] | None = None) -> list[OrderTicket]:
+        """Open tickets, all of them or those of one symbol or passing a filter (LEAN's overloads)."""
+        if isinstance(filter, Symbol):
+            return self.get_open_orders(filter)
+        return [t for t in self.get_open_orders() if filter is None or filter(t)]
 
     def cancel_open_orders(self, symbol: Symbol | None = None, tag: str | None = None) -> list[OrderTicket]:
         open_ = self.get_open_orders(symbol)
@@ -458,8 +495,15 @@ class QCAlgorithm:
     def set_execution(self, model: ExecutionModel) -> None:
         self.models["execution"] = model
 
+    def combo_limit_order(self, legs: list[Leg], quantity: int, limit_price: float, asynchronous: bool = False,
+                          tag: str = "", order_properties: OrderProperties | None = None) -> list[OrderTicket]:
+        """One ticket per leg (quantity = ratio x combo quantity); the limit price is the combo's."""
+        return [self.limit_order(leg.symbol, leg.quantity * quantity, limit_price, asynchronous, tag, order_properties)
+                for leg in legs]
+
     def limit_order(self, symbol: Symbol, quantity: float, limit_price: float, asynchronous: bool = False,
-                    tag: str = "") -> OrderTicket:
+                    tag: str = "", order_properties: OrderProperties | None = None) -> OrderTicket:
         ticket = OrderTicket(len(self.transactions.tickets) + 1, symbol, quantity, limit_price, tag)
+        ticket.submit_request = SubmitOrderRequest(order_properties, tag)
         self.transactions.tickets.append(ticket)
         return ticket
