@@ -1,3 +1,3 @@
 """Subcommands of ``python -m wheelhouse``: each module exposes ``register(subparsers)``."""
 
-COMMANDS: list[str] = ["config", "backtest", "report", "report", "screen", "risk", "optimize", "review", "greeks"]
+COMMANDS: list[str] = ["config", "backtest", "report", "screen", "risk", "optimize", "review", "greeks", "plan"]
