@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.config import StrategyConfig
 from domain.types import Right, Strategy, Target
@@ -111,3 +113,26 @@ def test_limit_price_never_worse_than_the_slippage_limit() -> None:
     assert o.limit_price == 1.47
     steps = walk(o, {q.symbol: q}, minutes=(5, 10, 15, 20))
     assert all(limit >= 1.47 for _, _, limit in steps)
+
+
+@given(st.floats(0.01, 50.0), st.floats(0.0, 0.5), st.sampled_from([0.01, 0.05, 0.10]), st.booleans(),
+       st.integers(0, 10), st.floats(0.0, 1.0), st.floats(0.01, 1.0), st.floats(0.0, 0.2))
+@settings(max_examples=300, deadline=None)
+def test_every_price_is_on_the_tick_grid_and_inside_the_limits(bid: float, spread: float, tick: float, buy: bool,
+                                                               k: int, offset: float, step: float,
+                                                               slip: float) -> None:
+    ask = bid * (1 + spread) + 0.01
+    cfg = CFG.replace(limit_offset=offset, reprice_step=step, max_slippage_pct=slip)
+    mid = 0.5 * (bid + ask)
+    priced = step_price(bid, ask, mid, tick, buy, k, cfg)
+    if priced is None:
+        return
+    price, worst = priced
+    assert abs(price / tick - round(price / tick)) < 1e-6          # on the grid
+    assert price > 0
+    if buy:
+        assert price <= worst + 1e-9 and worst <= min(ask, mid * (1 + slip)) + 1e-9
+        assert price <= mid + 1e-9 or k > 0 or offset > 0            # starts at (or below) mid
+    else:
+        assert price >= worst - 1e-9 and worst >= max(bid, mid * (1 - slip)) - 1e-9
+        assert price >= mid - 1e-9 or k > 0 or offset > 0
