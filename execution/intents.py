@@ -320,8 +320,9 @@ def _adopt(iid: str, orders: list[BrokerOrder], holdings: Mapping[str, float], a
     qty = int(abs(first.quantity)) if len(orders) > 1 else int(first.quantity)
     legs = tuple(Leg(o.symbol, int(o.quantity / qty) if len(orders) > 1 and qty else 1) for o in orders)
     price = first.limit_price if first.limit_price is not None else 0.0
+    # An adopted roll keeps the safe rule (never a debit): the settings it was placed under are unknown here.
     intent = OrderIntent(iid, first.tag, first.underlying, parsed[2], parsed[1], legs, qty, price, price, price,
-                         price, price, 0.01, 1, as_of, as_of, 0)
+                         price, price, 0.01, 1, as_of, as_of, 0, credit_only=parsed[1] == "roll")
     return IntentRecord(intent, Status.WORKING, sorted(o.order_id for o in orders),
                         {o.symbol: o.filled for o in orders},
                         {o.symbol: holdings.get(o.symbol, 0.0) - o.filled for o in orders}, "adopted from broker")

@@ -122,6 +122,14 @@ def test_reconcile_adopts_tagged_orders_and_ignores_foreign_ones() -> None:
     rec = ledger.get(iid)
     assert rec is not None and (rec.status, rec.order_ids, rec.intent.quantity) == (Status.WORKING, [7], -2)
     assert ledger.seen(iid)  # so the same decision is never placed again
+    # A roll combo (one ticket per leg) is adopted as one two-leg intent that never pays a debit.
+    rid = intent_id("csp", "XYZ", "A>B", "roll", AS_OF)
+    legs = [BrokerOrder(9, make_tag(rid, "roll", "csp"), "A", "XYZ", 2, 0, -0.30),
+            BrokerOrder(10, make_tag(rid, "roll", "csp"), "B", "XYZ", -2, 0, -0.30)]
+    assert ledger.reconcile(legs, {}, AS_OF).adopted == (rid,)
+    roll = ledger.get(rid).intent  # type: ignore[union-attr]
+    assert ([(leg.symbol, leg.ratio) for leg in roll.legs], roll.quantity, roll.credit_only) == (
+        [("A", 1), ("B", -1)], 2, True)
 
 
 def test_ledger_persists_and_counts_working_orders_as_positions() -> None:
