@@ -83,7 +83,7 @@ class Leg:
     right: Right | None = None
     strike: float | None = None
     expiry: date | None = None
-    multiplier: int = 100
+    multiplier: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,7 +296,7 @@ class IntentLedger:
         for rec in self.open_records():
             for leg in rec.intent.legs:
                 remaining = rec.intent.leg_quantity(leg) - rec.filled.get(leg.symbol, 0.0)
-                if abs(remaining) < 1e-9 or leg.right is None:
+                if abs(remaining) < 1e-9 or leg.right is None or leg.multiplier is None:
                     continue
                 out.append(Position(symbol=leg.symbol, underlying=leg.underlying or rec.intent.underlying,
                                     quantity=remaining, cost_basis=0.0, kind=AssetKind.OPTION, right=leg.right,
@@ -332,7 +332,8 @@ def _leg(raw: Mapping[str, Any]) -> Leg:
     right, expiry = raw.get("right"), raw.get("expiry")
     return Leg(symbol=raw["symbol"], ratio=int(raw["ratio"]), underlying=raw.get("underlying", ""),
                right=Right(right) if right else None, strike=raw.get("strike"),
-               expiry=date.fromisoformat(expiry) if expiry else None, multiplier=int(raw.get("multiplier", 100)))
+               expiry=date.fromisoformat(expiry) if expiry else None,
+               multiplier=int(raw["multiplier"]) if raw.get("multiplier") else None)
 
 
 def _encode(records: Mapping[str, IntentRecord]) -> str:

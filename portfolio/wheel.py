@@ -63,7 +63,8 @@ class EventKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class WheelEvent:
     """One thing that happened to an underlying. ``contracts`` > 0 for option events; ``shares`` signed for
-    STOCK events; ``price`` per share (option premium or stock price); ``fee`` USD (>= 0).
+    STOCK events; ``price`` per share (option premium or stock price); ``fee`` USD (>= 0); ``multiplier`` the
+    contract's (required to open an option; otherwise the held option's is used).
 
     ``holding_after`` is the broker's signed contracts of ``symbol`` after the event, when known.
     ``awaiting_shares`` marks an assignment reported before the holdings show it (LEAN can fire the
@@ -79,7 +80,7 @@ class WheelEvent:
     right: Right | None = None
     strike: float | None = None
     expiry: date | None = None
-    multiplier: int = 100
+    multiplier: int | None = None
     shares: float = 0.0
     holding_after: float | None = None
     awaiting_shares: bool = False
@@ -184,14 +185,17 @@ class WheelBook:
         return s
 
     def _option_trade(self, s: WheelState, e: WheelEvent, signed: float) -> None:
-        cash = -signed * e.price * e.multiplier - e.fee
+        o = s.options.get(e.symbol)
+        mult = e.multiplier if e.multiplier is not None else (o.multiplier if o is not None else None)
+        if o is None and (e.right is None or e.strike is None or e.expiry is None or mult is None):
+            raise ValueError(f"{e.symbol}: opening an option needs right, strike, expiry and multiplier")
+        assert mult is not None
+        cash = -signed * e.price * mult - e.fee
         s.cash_flow += cash
         s.premium += cash
-        o = s.options.get(e.symbol)
         if o is None:
-            if e.right is None or e.strike is None or e.expiry is None:
-                raise ValueError(f"{e.symbol}: opening an option needs right, strike and expiry")
-            s.options[e.symbol] = OpenOption(e.symbol, e.right, e.strike, e.expiry, signed, e.multiplier, e.price)
+            assert e.right is not None and e.strike is not None and e.expiry is not None
+            s.options[e.symbol] = OpenOption(e.symbol, e.right, e.strike, e.expiry, signed, mult, e.price)
             return
         new = o.contracts + signed
         if o.contracts * signed > 0:  # adding to the same side: average the premium

@@ -157,6 +157,6 @@ def test_assignment_event_ordering_with_the_ledger_untouched() -> None:
     assert ledger.on_fill(99, "XYZ", 1) is None
     wheel = WheelBook()
     wheel.apply(WheelEvent(EventKind.SELL, "XYZ", "P", contracts=1, price=1.0, right=Right.PUT, strike=50.0,
-                           expiry=date(2016, 1, 29)))
+                           expiry=date(2016, 1, 29), multiplier=100))
     s = wheel.apply(WheelEvent(EventKind.ASSIGN, "XYZ", "P", contracts=1, awaiting_shares=True, when=AS_OF.date()))
     assert s.stage is Stage.SHARES and s.pending_shares == 100

@@ -94,7 +94,7 @@ def test_exits_and_assignment_seen_in_holdings(fake_lean: ModuleType) -> None:
     algo.securities[put].holdings = fake_lean.SecurityHolding(-1, 1.20)  # sold at 1.20, now 0.50: 58% captured
     book = WheelBook()
     book.apply(WheelEvent(EventKind.SELL, "XYZ", str(put.value), contracts=1, price=1.20, right=Right.PUT, strike=50.0,
-                          expiry=date(2016, 1, 29)))
+                          expiry=date(2016, 1, 29), multiplier=100))
     book.save(store)
     model = WheelPortfolioConstructionModel(CFG, store)
     (close,) = model.create_targets(algo, [])
