@@ -30,6 +30,10 @@ from pricing._euro_kernels import bsm_one, norm_cdf
 from pricing._jit import njit
 
 _INV_SQRT_2PI = 0.3989422804014327
+FP_A_CARRY = 5.0
+"""FP-A replaces FP-B where ``r - q > FP_A_CARRY vol^2`` (measured: FP-B oscillates from about 6)."""
+FP_A_EXTRA = 5
+"""Extra fine and coarse sweeps FP-A gets (it contracts more slowly)."""
 
 
 @njit
@@ -87,9 +91,10 @@ def put_boundary(
     iterations: int,
     h: np.ndarray,
     work: np.ndarray,
+    fp_a: bool = False,
 ) -> float:
     """Improve ``h[i] = ln(B(tau_i)/X)^2`` at the nodes ``tau_i = t_max (1 + zs_i)^2 / 4`` by ``iterations``
-    Jacobi sweeps of FP-B; returns ``X``.
+    Jacobi sweeps of FP-B (of FP-A when ``fp_a``); returns ``X``.
 
     ``zs`` are the Chebyshev-Lobatto nodes ``cos(i pi / n)`` (``zs[0] = 1`` is ``tau = t_max``), ``yl, wl``
     Gauss-Legendre nodes and weights on [-1, 1], ``lag[i, j]`` the interpolation weights (over the nodes)
@@ -116,8 +121,13 @@ def put_boundary(
             dm = (ln_xk - sh_i + drift * tau) / sd
             dp = dm + sd
             ep = math.exp(-0.5 * dp * dp)
-            n_val = _INV_SQRT_2PI * math.exp(-0.5 * dm * dm) / sd
-            d_val = _cdf_from_pdf(dp, ep) + _INV_SQRT_2PI * ep / sd
+            em = math.exp(-0.5 * dm * dm)
+            if fp_a:
+                n_val = _cdf_from_pdf(dm, em)
+                d_val = _cdf_from_pdf(dp, ep)
+            else:
+                n_val = _INV_SQRT_2PI * em / sd
+                d_val = _cdf_from_pdf(dp, ep) + _INV_SQRT_2PI * ep / sd
             n_int = 0.0
             d_sing = 0.0
             d_reg = 0.0
@@ -128,15 +138,22 @@ def put_boundary(
                 st = sd * hy
                 dmj = (lr + drift * dt) / st
                 w = wl[j]
-                n_int += w * math.exp(r * (tau - dt) - 0.5 * dmj * dmj)
+                if fp_a:
+                    n_int += w * math.exp(r * (tau - dt)) * _cdf_from_pdf(dmj, math.exp(-0.5 * dmj * dmj)) * hy
+                else:
+                    n_int += w * math.exp(r * (tau - dt) - 0.5 * dmj * dmj)
                 if q != 0.0:
                     dpj = dmj + st
                     pp = math.exp(-0.5 * dpj * dpj)
                     eq = work[n + i * nl + j]
                     d_sing += w * eq * pp
                     d_reg += w * eq * _cdf_from_pdf(dpj, pp) * hy
-            n_val += r * s_tau * _INV_SQRT_2PI * n_int / vol
-            d_val += q * (s_tau * _INV_SQRT_2PI * d_sing / vol + tau * d_reg)
+            if fp_a:
+                n_val += r * tau * n_int
+                d_val += q * tau * d_reg
+            else:
+                n_val += r * s_tau * _INV_SQRT_2PI * n_int / vol
+                d_val += q * (s_tau * _INV_SQRT_2PI * d_sing / vol + tau * d_reg)
             f = k * math.exp(-(r - q) * tau) * n_val / d_val
             if f >= x_b or not (f > 0.0):
                 work[i] = 0.0
@@ -222,23 +239,32 @@ def put_value(
     sch: tuple,
     h: np.ndarray,
     work: np.ndarray,
+    method: int = -1,
 ) -> tuple:
     """``(price, delta, gamma)`` of an American put with ``r > 0``, ``t > 0``, ``vol > 0``.
 
     ``sch`` is :attr:`pricing.american.Scheme.arrays`; ``h`` and ``work`` are scratch (see :func:`scratch`).
+    ``method`` forces FP-B (0) or FP-A (1); -1 chooses by :func:`boundary_method`. Finite differences and
+    solves hold it fixed, so the price they differentiate or invert is one smooth function.
     """
     zs, lag, yl, wl, iterations, xp, wp, lagp, zs_c, lag_c, yl_c, wl_c, iterations_c, c2f = sch
+    # FP-B converges fastest but oscillates when the boundary stays near K for long, i.e. when the rate
+    # carry dominates the variance; FP-A is stable there but slower, so it gets more sweeps.
+    fp_a = (r - q) > FP_A_CARRY * vol * vol if method < 0 else method == 1
+    if fp_a:
+        iterations += FP_A_EXTRA
+        iterations_c += FP_A_EXTRA
     if iterations_c > 0:
         # Coarse solve on few nodes, interpolated onto the scheme's nodes as the starting boundary.
         h_c = work[: zs_c.size]
         initial_boundary(k, t, r, q, vol, zs_c, h_c)
-        put_boundary(k, t, r, q, vol, zs_c, lag_c, yl_c, wl_c, iterations_c, h_c, work[zs_c.size :])
+        put_boundary(k, t, r, q, vol, zs_c, lag_c, yl_c, wl_c, iterations_c, h_c, work[zs_c.size :], fp_a)
         for i in range(zs.size):
             h[i] = max(_dot(c2f[i], h_c), 0.0)
         h[zs.size - 1] = 0.0
     else:
         initial_boundary(k, t, r, q, vol, zs, h)
-    x_b = put_boundary(k, t, r, q, vol, zs, lag, yl, wl, iterations, h, work)
+    x_b = put_boundary(k, t, r, q, vol, zs, lag, yl, wl, iterations, h, work, fp_a)
     b_now = x_b * math.exp(-math.sqrt(max(h[0], 0.0)))
     if s <= b_now:
         return k - s, -1.0, 0.0
@@ -262,6 +288,7 @@ def american_value(
     sch: tuple,
     h: np.ndarray,
     work: np.ndarray,
+    method: int = -1,
 ) -> tuple:
     """``(price, delta, gamma)`` of an American call or put; European values where early exercise is worthless.
 
@@ -289,7 +316,7 @@ def american_value(
         now = best <= pk - ps
         sign = 1.0 if is_call else -1.0
         return best, (sign if now else e[1]), 0.0
-    p, dp, gp = put_value(ps, pk, t, pr, pq, vol, sch, h, work)
+    p, dp, gp = put_value(ps, pk, t, pr, pq, vol, sch, h, work, method)
     if not is_call:
         return p, dp, gp
     # C(S, K) = P(K, S) and P is homogeneous of degree one in (spot, strike):
@@ -306,3 +333,10 @@ def scratch(sch: tuple) -> tuple:
     n_c = sch[8].size - 1
     size = max(n + n * sch[2].size, (n_c + 1) + n_c + n_c * sch[10].size)
     return np.empty(n + 1), np.empty(size)
+
+
+@njit
+def boundary_method(r: float, q: float, vol: float, is_call: bool) -> int:
+    """1 (FP-A) where the carry of the equivalent put exceeds ``FP_A_CARRY vol^2``, else 0 (FP-B)."""
+    carry = (q - r) if is_call else (r - q)
+    return 1 if carry > FP_A_CARRY * vol * vol else 0

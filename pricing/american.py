@@ -77,8 +77,10 @@ def _nodes(n: int, legendre: int) -> tuple[FloatArray, FloatArray, FloatArray, F
     return zs, lag, yl, wl, cmat
 
 
-FAST = Scheme(nodes=5, legendre=5, iterations=1, final=10, coarse_nodes=4, coarse_legendre=4, coarse_iterations=3)
-DEFAULT = Scheme(nodes=6, legendre=6, iterations=1, final=12, coarse_nodes=4, coarse_legendre=4, coarse_iterations=3)
+FAST = Scheme(nodes=6, legendre=6, iterations=1, final=12, coarse_nodes=4, coarse_legendre=4, coarse_iterations=3)
+"""About 1.4x faster than :data:`DEFAULT`; errors up to about $0.004 at low volatility and long maturity."""
+DEFAULT = Scheme(nodes=8, legendre=8, iterations=1, final=16, coarse_nodes=4, coarse_legendre=4, coarse_iterations=3)
+"""The scheme every caller gets: within about $0.003 of QuantLib's high-precision engine on the test grids."""
 ACCURATE = Scheme(nodes=32, legendre=48, iterations=16, final=64)
 """Close to the exact boundary (agrees with QuantLib's high-precision engine to about 1e-5); for checks."""
 
