@@ -31,6 +31,7 @@ from alpha import regime as rg
 from alpha.reference import normalise_rating
 from domain.config import StrategyConfig
 from domain.types import AssetKind, MarketContext, PortfolioState, Reference
+from pricing.vol import iv_percentile, iv_rank, volatility_risk_premium
 
 MIN_IV_HISTORY = 20
 """Fewest past ATM IV readings for an IV percentile or rank (fewer: unknown)."""
@@ -119,9 +120,7 @@ def _iv_stats(history: tuple[float, ...], current: float, lookback: int) -> tupl
     hist = hist[np.isfinite(hist)]
     if len(hist) < MIN_IV_HISTORY or not np.isfinite(current):
         return float("nan"), float("nan")
-    from pricing.vol import iv_percentile, iv_rank
-
-    return float(iv_percentile(hist, current)), float(iv_rank(hist, current))
+    return float(iv_percentile(hist, current, lookback=len(hist))), float(iv_rank(hist, current, lookback=len(hist)))
 
 
 def add_context(f: pd.DataFrame, portfolio: PortfolioState, market: MarketContext,
@@ -147,7 +146,7 @@ def add_context(f: pd.DataFrame, portfolio: PortfolioState, market: MarketContex
     f["iv_percentile"] = under.map(lambda u: stats[u][0]).astype(np.float64)
     f["iv_rank"] = under.map(lambda u: stats[u][1]).astype(np.float64)
     fvol = {u: market.forecast_vol.get(u, market.realised_vol.get(u, np.nan)) for u in names}
-    f["vrp"] = f["iv"].to_numpy(np.float64) - under.map(fvol).astype(np.float64).to_numpy()
+    f["vrp"] = volatility_risk_premium(f["iv"].to_numpy(np.float64), under.map(fvol).astype(np.float64).to_numpy())
 
     level = {u: (market.vix if market.vix is not None else 100.0 * market.realised_vol.get(u, np.nan))
              for u in names}

@@ -289,6 +289,58 @@ class Security:
         self.ask_price = ask_price
         self.symbol_properties = SymbolProperties(multiplier, tick)
         self.holdings = SecurityHolding()
+        self.fundamentals: Fundamental | None = None
+
+
+class AssetClassification:
+    def __init__(self, morningstar_sector_code: int = 0) -> None:
+        self.morningstar_sector_code = morningstar_sector_code
+
+
+class Fundamental:
+    """Only the asset classification (Morningstar sector code) of LEAN's fundamental data."""
+
+    def __init__(self, morningstar_sector_code: int = 0) -> None:
+        self.asset_classification = AssetClassification(morningstar_sector_code)
+
+
+class OptionContract:
+    """One contract of an option chain; strike, expiry, right and style come from the symbol, as in LEAN."""
+
+    def __init__(self, symbol: Symbol, bid_price: float, ask_price: float, underlying_last_price: float,
+                 time: _dt.datetime, volume: int = 0, open_interest: float = 0.0, last_price: float = 0.0) -> None:
+        self.symbol = symbol
+        self.bid_price = bid_price
+        self.ask_price = ask_price
+        self.underlying_last_price = underlying_last_price
+        self.time = time
+        self.volume = volume
+        self.open_interest = open_interest
+        self.last_price = last_price
+
+    @property
+    def strike(self) -> float:
+        return self.symbol.id.strike_price
+
+    @property
+    def expiry(self) -> _dt.datetime:
+        return self.symbol.id.date
+
+    @property
+    def right(self) -> OptionRight:
+        return self.symbol.id.option_right
+
+    @property
+    def style(self) -> OptionStyle:
+        return self.symbol.id.option_style
+
+
+class ConstantRiskFreeRateInterestRateModel:
+    def __init__(self, risk_free_rate: float) -> None:
+        self._rate = risk_free_rate
+
+    def get_interest_rate(self, date: _dt.datetime) -> float:
+        return self._rate
 
 
 class SecurityPortfolioManager(dict):  # type: ignore[type-arg]
@@ -416,6 +468,10 @@ class OptionFilterUniverse:
         self.calls.append(("expiration", (min_expiry_days, max_expiry_days)))
         return self
 
+    def contracts(self, contract_selector: Callable[[list[Any]], list[Any]]) -> OptionFilterUniverse:
+        self.calls.append(("contracts", (contract_selector,)))
+        return self
+
 
 class Equity(Security):
     def set_data_normalization_mode(self, mode: DataNormalizationMode) -> None:
@@ -449,6 +505,7 @@ class QCAlgorithm:
         self.logs: list[str] = []
         self.models: dict[str, Any] = {}
         self.option_filters: dict[str, Callable[..., Any]] = {}
+        self.risk_free_interest_rate_model = ConstantRiskFreeRateInterestRateModel(0.01)
 
     def set_start_date(self, year: int, month: int, day: int) -> None:
         self.start_date = _dt.datetime(year, month, day)
