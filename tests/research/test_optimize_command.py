@@ -26,9 +26,9 @@ def _space(tmp_path: Path, doc: dict[str, object] = SPACE) -> str:
 
 
 def _run(tmp_path: Path, *extra: str, space: dict[str, object] = SPACE) -> int:
-    return main(["optimize", "--space", _space(tmp_path, space), "--trial", TRIAL, "--config", str(tmp_path / "none.json"),
-                 "--start", "2010-01-01", "--end", "2012-12-31", "--out", str(tmp_path / "out"), "--workers", "1",
-                 *extra])
+    return main(["optimize", "--space", _space(tmp_path, space), "--trial", TRIAL, "--no-report",
+                 "--config", str(tmp_path / "none.json"), "--start", "2010-01-01", "--end", "2012-12-31",
+                 "--out", str(tmp_path / "out"), "--workers", "1", *extra])
 
 
 def test_grid_search_writes_results_best_first_and_the_chosen_config(tmp_path: Path,

@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--in-months", type=int, default=24, help="walk-forward in-sample length (default: 24)")
     p.add_argument("--out-months", type=int, default=12, help="walk-forward out-of-sample length (default: 12)")
     p.add_argument("--top", type=int, default=20, help="rows of the results table to print (default: 20)")
+    p.add_argument("--review-cache", default="storage",
+                   help="folder of recorded reviews to replay, LEAN's local ObjectStore (default: %(default)s)")
     p.add_argument("--out", type=Path, help="output folder (default: optimizations/<timestamp>)")
     p.add_argument("--no-report", action="store_true", help="skip the full report of the chosen configuration")
     p.add_argument("--trial", default=DEFAULT_TRIAL, help=argparse.SUPPRESS)  # MODULE:FUNCTION, for custom trials
@@ -102,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     if args.data and not Path(args.data).is_dir():
         raise CommandError(f"--data {args.data}: no such folder")
     seed = config.general.seed if args.seed is None else args.seed
-    spec = DataSpec(folder=str(Path(args.data).resolve()) if args.data else None, start=start, end=end)
+    cache = Path(args.review_cache) if args.review_cache else None
+    spec = DataSpec(folder=str(Path(args.data).resolve()) if args.data else None, start=start, end=end,
+                    review_cache=str(cache.resolve()) if cache is not None and cache.is_dir() else None)
     out: Path = args.out or Path("optimizations") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     out.mkdir(parents=True, exist_ok=True)
     method = cast(Method, args.method)

@@ -37,12 +37,15 @@ class DataSpec:
     ``start``/``end`` override the config's ``start_date``/``end_date`` when set. ``benchmarks`` names the
     benchmarks to measure on the same window (``put_write``, ``buy_write``, ``underlying``); a search leaves
     it empty, because benchmarks do not depend on the strategy's settings and would only cost time.
+    ``review_cache`` is the folder of recorded LLM reviews to replay (LEAN's local ObjectStore, ``storage/``);
+    None reviews with the offline rule-based reviewer only.
     """
 
     folder: str | None = None
     start: date | None = None
     end: date | None = None
     benchmarks: tuple[str, ...] = ()
+    review_cache: str | None = None
 
     def window(self, start: date, end: date) -> DataSpec:
         return replace(self, start=start, end=end)

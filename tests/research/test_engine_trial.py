@@ -1,0 +1,77 @@
+"""The engine trial: its data cache key covers every setting the data sources read; a short real run answers
+with the stats.json keys, returns and benchmarks, the same with and without the cache."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from domain.config import SECTIONS, StrategyConfig
+from wheelhouse.research.engine_trial import DATA_SETTINGS, _open, data_key, run_engine
+from wheelhouse.research.trial import DataSpec, stats_of
+
+
+class _Recorder:
+    """Stands in for a StrategyConfig and records every (section, setting) read through it."""
+
+    def __init__(self, obj: Any, seen: set[tuple[str, str]], section: str | None = None) -> None:
+        self._obj, self._seen, self._section = obj, seen, section
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._obj, name)
+        if self._section is None and name in SECTIONS:
+            return _Recorder(value, self._seen, name)
+        if self._section is not None:
+            self._seen.add((self._section, name))
+        return value
+
+
+@pytest.mark.parametrize("folder", [None, "some/lean/folder"])
+def test_cache_key_holds_every_setting_the_data_sources_read(folder: str | None,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from wheelhouse.data import default, source
+    from wheelhouse.engine import sources
+
+    # Construction does the heavy loading; only which settings from_config reads matters here.
+    for cls in (default.DefaultData, source.LeanData):
+        monkeypatch.setattr(cls, "__init__", lambda self, *a, **k: None)
+    original = sources.DataAdapter.__init__
+    monkeypatch.setattr(sources.DataAdapter, "__init__", lambda self, *a, **k: None)
+    seen: set[tuple[str, str]] = set()
+    sources.DataAdapter.open(folder, _Recorder(StrategyConfig(), seen))  # type: ignore[arg-type]
+    monkeypatch.setattr(sources.DataAdapter, "__init__", original)
+    assert seen, "the recorder saw nothing: the test no longer exercises the data sources"
+    assert seen <= set(DATA_SETTINGS), f"add to DATA_SETTINGS: {sorted(seen - set(DATA_SETTINGS))}"
+
+
+def test_key_ignores_strategy_settings_but_not_data_settings() -> None:
+    base = StrategyConfig()
+    assert data_key(None, base) == data_key(None, base.replace(max_trade_pct=0.03, start_date="2005-01-03"))
+    assert data_key(None, base) != data_key(None, base.replace(dte_max=60))
+    assert data_key(None, base) != data_key("folder", base)
+
+
+@pytest.mark.slow
+def test_short_run_on_the_lean_sample(lean_data: Path) -> None:
+    pytest.importorskip("wheelhouse.engine.run")
+    spec = DataSpec(folder=str(lean_data), start=date(2015, 12, 22), end=date(2015, 12, 31), benchmarks=("put_write",))
+    params = {"underlyings": "GOOG"}
+    first = run_engine(params, spec)
+    stats = stats_of(first)
+    for key in ("cagr", "annual_volatility", "sharpe", "max_drawdown", "drawdown", "total_fees", "premium_collected"):
+        assert key in stats
+    assert set(first["benchmarks"]) == {"put_write"} and "sharpe" in first["benchmarks"]["put_write"]
+    returns = first["returns"]
+    assert isinstance(returns, pd.Series) and len(returns) == len(first["risk_free"]) > 0
+    assert stats["final_equity"] == pytest.approx(1_000_000 * (1 + returns).prod())
+    # A second call reuses the opened data; a fresh open gives the same answer.
+    again = run_engine(params, spec)
+    _open.cache_clear()
+    fresh = run_engine(params, spec)
+    for other in (again, fresh):
+        assert stats_of(other) == pytest.approx(stats, nan_ok=True)
+        pd.testing.assert_series_equal(other["returns"], returns)
