@@ -44,14 +44,15 @@ def position_cap(vix: float | None, config: StrategyConfig) -> int:
     return p.max_positions
 
 
-def sector_of(underlying: str, market: MarketContext, hint: str | None = None) -> str:
-    """Sector of an underlying: ``hint`` (position or candidate), then reference data, then UNKNOWN."""
-    if hint:
-        return hint
+def sector_of(underlying: str, market: MarketContext, own: str | None = None, fallback: str | None = None) -> str:
+    """Sector of an underlying: ``own`` (a position's), then reference data, then ``fallback`` (a candidate's),
+    then UNKNOWN."""
+    if own:
+        return own
     ref = market.reference.get(underlying)
     if ref is not None and ref.sector:
         return ref.sector
-    return UNKNOWN_SECTOR
+    return fallback or UNKNOWN_SECTOR
 
 
 def share_price(portfolio: PortfolioState, position: Position) -> float:
@@ -124,7 +125,7 @@ class Exposure:
 
     def sector_for(self, candidate: Candidate, market: MarketContext) -> str:
         known = self.sectors.get(candidate.underlying)
-        return known if known is not None else sector_of(candidate.underlying, market, candidate.sector)
+        return known if known is not None else sector_of(candidate.underlying, market, fallback=candidate.sector)
 
     def is_new_position(self, underlying: str) -> bool:
         return underlying not in self.positions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -130,3 +131,14 @@ def test_exposure_books_shares_puts_and_calls() -> None:
     assert exp.positions == {"AAA", "BBB"}
     assert exp.uncovered == {"AAA": 100.0}
     assert exp.sector_exposure == {"UNKNOWN": pytest.approx(31_000.0)}
+
+
+def test_sector_comes_from_position_then_reference_then_candidate() -> None:
+    held = option_position(Right.PUT, 10.0, -1, underlying="AAA")
+    book = portfolio(100_000.0, positions=(replace(held, sector="Own"),))
+    mkt = market(reference={"AAA": Reference("AAA", sector="Ref"), "BBB": Reference("BBB", sector="Ref")})
+    exp = Exposure.of(book, mkt, CFG)
+    assert exp.sector_for(candidate(underlying="AAA", sector="Cand"), mkt) == "Own"
+    assert exp.sector_for(candidate(underlying="BBB", sector="Cand"), mkt) == "Ref"
+    assert exp.sector_for(candidate(underlying="CCC", sector="Cand"), mkt) == "Cand"
+    assert exp.sector_for(candidate(underlying="DDD"), mkt) == "UNKNOWN"
