@@ -75,9 +75,11 @@ class WheelPortfolioConstructionModel(PortfolioConstructionModel):
         now = algorithm.time
         held = portfolio_state(algorithm)
         book = WheelBook.load(self.store)
+        before = book.to_json()
         for event in reconcile(book, held, now):
             algorithm.log(f"wheel: {event.kind.value} {event.symbol} {event.contracts or event.shares:g} ({event.note})")
-        book.save(self.store)
+        if book.to_json() != before:  # the ObjectStore is written only on a change
+            book.save(self.store)
         basis = book.cost_basis()
         quotes, symbols = chain_quotes(algorithm)
         out: list[PortfolioTarget] = []
