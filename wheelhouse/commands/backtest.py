@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", help="first day, YYYY-MM-DD (default: start_date of the config)")
     p.add_argument("--end", help="last day, YYYY-MM-DD (default: end_date of the config)")
     p.add_argument("--out", default=str(DEFAULT_OUT), help="report folder (default: %(default)s)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one config.json parameter for this run (repeatable)")
+    p.add_argument("--reference", help="reference CSV (underlying, sector, credit_rating, next_earnings, "
+                                       "put_call_ratio[, date]) for the screens")
     p.add_argument("--review-cache", default="storage",
                    help="folder of the review cache, LEAN's local ObjectStore (default: %(default)s)")
     p.add_argument("--network", action="store_true",
@@ -46,11 +50,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def load_config(path: str) -> StrategyConfig:
+def load_config(path: str, overrides: list[str] | None = None) -> StrategyConfig:
+    """``config.json``'s parameters with ``NAME=VALUE`` overrides applied (validated like the file)."""
     file = Path(path)
     if not file.is_file():
         raise CommandError(f"{file}: no such config file (give --config path/to/config.json)")
-    return load_config_json(file)
+    config = load_config_json(file)
+    changes: dict[str, str] = {}
+    for item in overrides or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(f"--set {item!r}: expected NAME=VALUE")
+        changes[name.strip()] = value.strip()
+    return config.replace(**changes) if changes else config
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from wheelhouse.engine.sources import DataAdapter
     from wheelhouse.report.writer import write_report
 
-    config = load_config(args.config)
+    config = load_config(args.config, args.set)
     start = parse_day(args.start, "--start") or config.general.start_date
     end = parse_day(args.end, "--end") or config.general.end_date
     if start >= end:
@@ -72,7 +84,15 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"--data {args.data}: no such folder; expected a LEAN data folder")
     try:
         config = config.replace(start_date=start, end_date=end)
-        source = DataAdapter.open(args.data, config)
+        reference = None
+        if args.reference is not None:
+            from alpha.reference import CsvReferenceSource, ReferenceDataError
+
+            try:
+                reference = CsvReferenceSource(args.reference)
+            except ReferenceDataError as exc:
+                raise CommandError(str(exc)) from None
+        source = DataAdapter.open(args.data, config, reference)
         days = source.trading_days(start, end)
         if not days:
             raise CommandError(f"no trading sessions with data between {start} and {end} ({source.description})")

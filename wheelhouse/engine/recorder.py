@@ -148,7 +148,7 @@ class Recorder:
             parts["delta"] += n * (prices.get(u, price) - price)
         ledger = self.ledger
         parts["execution"] = self.execution
-        parts["fees"] = -(ledger.fees - last["fees"])
+        parts["fees"] = last["fees"] - ledger.fees
         parts["interest"] = ledger.interest - last["interest"]
         parts["dividends"] = ledger.dividends - last["dividends"]
         explained = sum(v for k, v in parts.items() if k != "other")

@@ -7,7 +7,8 @@
 * steps: the session close with daily data; with hour or minute data, hourly from an hour after the open to
   the close on the days the folder holds option quotes at that resolution (the close only on others);
 * missing data answers None instead of raising (a day without a chain is a day without trading);
-* dividends and splits from the source's corporate events; the VIX (or the source's proxy) at each close.
+* dividends and splits from the source's corporate events; the VIX (or the source's proxy) at each close;
+* reference data (sector, credit rating, earnings dates) from an ``alpha.reference`` source when given.
 
 For the default data, :meth:`DataAdapter.for_benchmarks` widens the listed expiries to ``BENCHMARK_DTE`` so
 the monthly rolls (next month's expiry, 28 or 35 days out) are listed even when the strategy's ``dte_min``
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from alpha.reference import ReferenceSource
 from domain.config import StrategyConfig
 from domain.types import ChainSnapshot, OptionQuote, Reference, Right
 from wheelhouse.data.errors import DataError
@@ -36,9 +38,10 @@ BENCHMARK_DTE = (7, 63)
 class DataAdapter:
     """Engine-facing wrapper of one ``wheelhouse.data`` source."""
 
-    def __init__(self, data: SourceData, fallback_rate: float = 0.02) -> None:
+    def __init__(self, data: SourceData, fallback_rate: float = 0.02, reference: ReferenceSource | None = None) -> None:
         self.data = data
         self.fallback_rate = fallback_rate
+        self.reference_source = reference
         self.model_priced = bool(data.model_priced)
         self.description = data.description
         self.resolution = data.resolution
@@ -46,9 +49,11 @@ class DataAdapter:
         self._chain_days: dict[str, set[date]] = {}
 
     @classmethod
-    def open(cls, folder: str | Path | None, config: StrategyConfig) -> DataAdapter:
-        """The LEAN data folder ``folder`` or, when None, the bundled default data (raises DataError)."""
-        return cls(open_data(folder, config), config.general.risk_free_rate)
+    def open(cls, folder: str | Path | None, config: StrategyConfig,
+             reference: ReferenceSource | None = None) -> DataAdapter:
+        """The LEAN data folder ``folder`` or, when None, the bundled default data (raises DataError).
+        ``reference``: sector, rating and earnings dates (``alpha.reference``), else none are known."""
+        return cls(open_data(folder, config), config.general.risk_free_rate, reference)
 
     def for_benchmarks(self) -> DataAdapter:
         """The same data for the benchmark runs (model chains list expiries ``BENCHMARK_DTE`` days out; a
@@ -57,7 +62,7 @@ class DataAdapter:
             return self
         data = copy.copy(self.data)
         data.dte_min, data.dte_max = BENCHMARK_DTE  # type: ignore[attr-defined]
-        return DataAdapter(data, self.fallback_rate)
+        return DataAdapter(data, self.fallback_rate, self.reference_source)
 
     # ----- calendar --------------------------------------------------------------------------------------
     def trading_days(self, start: date, end: date) -> list[date]:
@@ -137,4 +142,4 @@ class DataAdapter:
                 if e.kind == "split"]
 
     def reference(self, underlying: str, day: date) -> Reference | None:
-        return None
+        return None if self.reference_source is None else self.reference_source.get(underlying, day)

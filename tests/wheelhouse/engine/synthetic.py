@@ -87,8 +87,13 @@ class SyntheticMarket:
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         lo = np.floor(spot * (1 - self.width) / self.strike_step) * self.strike_step
         strikes = np.arange(lo, spot * (1 + self.width) + self.strike_step, self.strike_step)
-        quotes = [self._quote(underlying, right, float(k), e, as_of, spot)
-                  for e in expiries[: self.months] for right in (Right.PUT, Right.CALL) for k in strikes]
+        quotes = []
+        for e in expiries[: self.months]:
+            t = year_fraction(as_of, e)
+            for right in (Right.PUT, Right.CALL):
+                prices = bsm(spot, strikes, t, self.r, 0.0, self.vol, right is Right.CALL).price
+                quotes.extend(self._make(underlying, right, float(k), e, as_of, spot, float(p))
+                              for k, p in zip(strikes, prices, strict=True))
         return ChainSnapshot(underlying, spot, as_of, tuple(quotes))
 
     def contract_quote(self, underlying: str, right: Right, strike: float, expiry: date,
@@ -101,6 +106,10 @@ class SyntheticMarket:
     def _quote(self, underlying: str, right: Right, strike: float, expiry: date, as_of: datetime,
                spot: float) -> OptionQuote:
         p = float(bsm(spot, strike, year_fraction(as_of, expiry), self.r, 0.0, self.vol, right is Right.CALL).price)
+        return self._make(underlying, right, strike, expiry, as_of, spot, p)
+
+    def _make(self, underlying: str, right: Right, strike: float, expiry: date, as_of: datetime, spot: float,
+              p: float) -> OptionQuote:
         bid = max(round(p - self.spread / 2, 2), 0.0)
         ask = round(max(p + self.spread / 2, 0.05), 2)
         sym = f"{underlying:<6}{expiry:%y%m%d}{right.value}{round(strike * 1000):08d}"
