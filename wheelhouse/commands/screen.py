@@ -36,8 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="screen time: a date (its newest quote time, else 16:00) or YYYY-MM-DDTHH:MM; "
                         "default: the newest quote time in the chain")
     p.add_argument("-o", "--output", metavar="OUT.csv", help="write the table here instead of stdout")
-    p.add_argument("--config", default="config.json",
-                   help="LEAN project config.json with the settings (default: %(default)s; defaults if absent)")
+    p.add_argument("--config", help="LEAN project config.json with the settings (default: ./config.json when it "
+                                    "exists, else the built-in defaults)")
     p.add_argument("--vix", type=float, help="volatility-regime reading (VIX points); default: none")
     p.set_defaults(func=run)
 
@@ -146,9 +146,10 @@ def resolve_as_of(text: str | None, chain: pd.DataFrame) -> datetime:
     return same.max().to_pydatetime() if not same.empty else datetime.combine(day, SESSION_CLOSE)
 
 
-def _config(path: str) -> StrategyConfig:
-    p = Path(path)
-    return load_config_json(p) if p.exists() else StrategyConfig()
+def _config(path: str | None) -> StrategyConfig:
+    if path is not None:
+        return load_config_json(path)
+    return load_config_json("config.json") if Path("config.json").exists() else StrategyConfig()
 
 
 def _csv(table: pd.DataFrame) -> str:
