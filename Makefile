@@ -7,11 +7,12 @@ ADAPTERS := main.py algorithms alpha/lean_adapter.py llm/lean_adapter.py portfol
             risk/lean_adapter.py execution/lean_adapter.py
 PROJECT ?= Wheelhouse
 
-.PHONY: help venv test lint typecheck pytest backtest bench cloud-package clean
+.PHONY: help venv test lint typecheck pytest backtest put-write-project bench cloud-package clean
 
 help:
 	@echo "make test           lint, type check against quantconnect-stubs, pytest"
 	@echo "make backtest       run the strategy offline on the default data and write the report"
+	@echo "make put-write-project  build/PutWrite/: the put-write benchmark as a LEAN project"
 	@echo "make bench          speed and accuracy benchmarks (ratios against reference libraries)"
 	@echo "make cloud-package  build build/$(PROJECT)/ for 'lean cloud push --project build/$(PROJECT)'"
 
@@ -35,8 +36,14 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# The default data's underlying is the S&P 500 index: it has no earnings dates and no issuer rating, which
+# unknown_reference_policy=exclude would treat as unknown and exclude (docs/engine.md).
 backtest: $(STAMP)
-	$(PY) -m wheelhouse backtest
+	$(PY) -m wheelhouse backtest --set unknown_reference_policy=include
+
+# A separate LEAN project for the put-write benchmark (the root main.py holds the strategy).
+put-write-project: $(STAMP)
+	$(PY) -m wheelhouse.benchmarks --out build/PutWrite
 
 bench: $(STAMP)
 	$(PY) -m wheelhouse.bench

@@ -11,51 +11,23 @@
 * :class:`BuyAndHold`: all capital in the underlying on the first session, held.
 
 Fills, commissions, settlement and interest are the engine's (see ``docs/benchmarks.md`` for where this
-departs from CBOE's index arithmetic).
+departs from CBOE's index arithmetic). The roll rules live in ``wheelhouse.engine.monthly``, which the LEAN
+version (``algorithms/put_write.py``) uses too.
 """
 
 from __future__ import annotations
 
+import argparse
+import shutil
 from collections.abc import Sequence
-from datetime import date
+from pathlib import Path
 
-from domain.types import ChainSnapshot, OptionQuote, Right
+from domain.types import Right
 from wheelhouse.engine.fees import option_commission, stock_commission
 from wheelhouse.engine.fills import fill_price, quote_problem
 from wheelhouse.engine.ledger import TradeRow
-from wheelhouse.engine.market import is_monthly_expiry, is_roll_date
+from wheelhouse.engine.monthly import SAFETY, collateralised_puts, is_roll_date, pick_atm
 from wheelhouse.engine.step import Order, Step
-
-MIN_DAYS_TO_EXPIRY = 14
-"""The new contract is the first monthly expiry at least this many days away (next month's on a roll date)."""
-
-SAFETY = 1e-9
-"""Sizing keeps this relative margin so float rounding never leaves free cash a hair below zero."""
-
-
-def pick_expiry(chain: ChainSnapshot, session: date) -> date | None:
-    """The first monthly expiry at least ``MIN_DAYS_TO_EXPIRY`` days away; without monthly expiries in the
-    chain, the expiry closest to 30 days."""
-    expiries = sorted({q.expiry for q in chain.quotes if (q.expiry - session).days >= MIN_DAYS_TO_EXPIRY})
-    monthly = [e for e in expiries if is_monthly_expiry(e)]
-    if monthly:
-        return monthly[0]
-    if not expiries:
-        return None
-    return min(expiries, key=lambda e: abs((e - session).days - 30))
-
-
-def pick_atm(chain: ChainSnapshot, session: date, right: Right, spot: float) -> OptionQuote | None:
-    """The put at the first strike at or below ``spot`` (PUT), or the call at or above it (BXM)."""
-    expiry = pick_expiry(chain, session)
-    if expiry is None:
-        return None
-    same = [q for q in chain.quotes if q.expiry == expiry and q.right is right]
-    if right is Right.PUT:
-        eligible = [q for q in same if q.strike <= spot]
-        return max(eligible, key=lambda q: q.strike) if eligible else None
-    eligible = [q for q in same if q.strike >= spot]
-    return min(eligible, key=lambda q: q.strike) if eligible else None
 
 
 class _Monthly:
@@ -104,16 +76,14 @@ class PutWrite(_Monthly):
         if not self._due(step):
             return orders
         chain = step.raw_chain(u)
-        quote = pick_atm(chain, step.session, Right.PUT, spot) if chain is not None else None
+        quote = pick_atm(chain.quotes, step.session, Right.PUT, spot) if chain is not None else None
         if quote is None or quote_problem(quote, step.as_of, step.config.screen.max_quote_age_minutes, True):
             return orders
         price = fill_price(-1.0, None, quote.bid, quote.ask, cfg.slippage_pct_of_spread)
-        if price is None or quote.strike <= price:
+        if price is None:
             return orders
-        per_contract = (quote.strike - price) * quote.multiplier
-        n = cash / per_contract
-        n = (cash - option_commission(n, cfg)) / per_contract * (1 - SAFETY)
-        n = self._size(n)
+        n = self._size(collateralised_puts(cash, quote.strike, price, quote.multiplier,
+                                           lambda k: option_commission(k, cfg)))
         if n <= 0:
             return orders
         self.started = True
@@ -144,7 +114,7 @@ class BuyWrite(_Monthly):
             orders.append(Order(u, u, trade, is_stock=True, reason="buy-write: reinvest at the roll"))
             shares = target
         chain = step.raw_chain(u)
-        quote = pick_atm(chain, step.session, Right.CALL, spot) if chain is not None else None
+        quote = pick_atm(chain.quotes, step.session, Right.CALL, spot) if chain is not None else None
         if quote is None or quote_problem(quote, step.as_of, step.config.screen.max_quote_age_minutes, True):
             return orders
         n = self._size(shares / quote.multiplier)
@@ -185,3 +155,55 @@ class BuyAndHold:
 
 BENCHMARKS = {"put_write": PutWrite, "buy_write": BuyWrite, "underlying": BuyAndHold}
 """stats.json ``benchmarks`` keys -> policy classes."""
+
+
+# ----- the LEAN project of the put-write benchmark ---------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+LEAN_PROJECT_FILES = (
+    "config.json", "requirements.txt", "algorithms/__init__.py", "algorithms/convert.py", "algorithms/put_write.py",
+    "wheelhouse/__init__.py", "wheelhouse/engine/__init__.py", "wheelhouse/engine/monthly.py",
+)  # fmt: skip
+LEAN_MAIN = '''"""LEAN's entry file of the put-write benchmark project (made by ``make put-write-project``)."""
+
+from AlgorithmImports import *
+
+from algorithms.put_write import PutWriteBenchmarkAlgorithm
+
+
+class PutWriteAlgorithm(PutWriteBenchmarkAlgorithm):
+    """The CBOE PUT-style benchmark, as LEAN loads it."""
+'''
+
+
+def lean_project(out: Path, root: Path = ROOT) -> Path:
+    """Write a LEAN project folder running :mod:`algorithms.put_write` (``main.py`` defines exactly one
+    algorithm class); the project's ``config.json`` parameters are copied, so dates and cash match the
+    strategy's. Run it from the workspace root with ``lean backtest <out>``."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / "main.py").write_text(LEAN_MAIN)
+    for rel in LEAN_PROJECT_FILES:
+        dst = out / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / rel, dst)
+    for src in sorted((root / "domain").rglob("*.py")):
+        if "__pycache__" not in src.parts:
+            dst = out / src.relative_to(root)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m wheelhouse.benchmarks",
+                                     description="write the LEAN project of the put-write benchmark")
+    parser.add_argument("--out", type=Path, default=Path("build") / "PutWrite", help="default: %(default)s")
+    args = parser.parse_args(argv)
+    target = lean_project(args.out)
+    print(f"wrote {target}; run it with: lean backtest {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

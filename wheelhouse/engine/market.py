@@ -16,6 +16,10 @@ import numpy as np
 import pandas as pd
 
 from domain.types import ChainSnapshot, OptionQuote, Reference, Right
+from wheelhouse.engine.monthly import is_monthly_expiry, is_roll_date, third_friday
+
+__all__ = ["Dividend", "MarketData", "Split", "holiday_week", "is_monthly_expiry", "is_roll_date", "realised_vol",
+           "third_friday"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,28 +92,6 @@ class MarketData(Protocol):
     def reference(self, underlying: str, day: date) -> Reference | None:
         """Sector, rating, earnings dates known on ``day`` (None when the source has no reference data)."""
         ...
-
-
-def third_friday(year: int, month: int) -> date:
-    """The third Friday of a month: the standard monthly equity/index option expiry."""
-    first = date(year, month, 1)
-    offset = (4 - first.weekday()) % 7
-    return first + timedelta(days=offset + 14)
-
-
-def is_monthly_expiry(expiry: date) -> bool:
-    """True for the third Friday of its month, or the Thursday before it (the Good Friday holiday rule)."""
-    friday = third_friday(expiry.year, expiry.month)
-    return expiry == friday or expiry == friday - timedelta(days=1)
-
-
-def is_roll_date(session: date, next_session: date | None) -> bool:
-    """True when ``session`` is the month's standard expiry date: the third Friday, or the Thursday before it
-    when that Friday is not a session (Good Friday)."""
-    friday = third_friday(session.year, session.month)
-    if session == friday:
-        return True
-    return session == friday - timedelta(days=1) and next_session is not None and next_session > friday
 
 
 def realised_vol(closes: np.ndarray, window: int = 21) -> float | None:

@@ -12,6 +12,7 @@ is ``live`` or ``record`` *and* the host allowed it (``allow_network``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -33,8 +34,21 @@ class NetworkNotAllowed(ValueError):
     """The config asks for network reviews in a backtest that was not allowed to use the network."""
 
 
+class _Timer:
+    """Adds the wall time of a ``with`` block to ``totals[name]`` (host-side profiling, not strategy logic)."""
+
+    def __init__(self, totals: dict[str, float], name: str) -> None:
+        self.totals, self.name = totals, name
+
+    def __enter__(self) -> None:
+        self.t0 = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.totals[self.name] = self.totals.get(self.name, 0.0) + time.perf_counter() - self.t0
+
+
 class Pipeline:
-    """Stage calls with their state; one instance per simulated run."""
+    """Stage calls with their state; one instance per simulated run. ``timings``: seconds spent per stage."""
 
     def __init__(self, config: StrategyConfig, store: StateStore, allow_network: bool = False) -> None:
         mode = config.review.review_mode_backtest
@@ -47,47 +61,56 @@ class Pipeline:
         self.reviewer = make_reviewer(config, mode, store)
         self.gate = RiskGate(config, store)
         self.intents = IntentLedger(store)
+        self.timings: dict[str, float] = {}
 
     def screen(self, chains: Sequence[ChainSnapshot], portfolio: PortfolioState, market: MarketContext) -> ScreenResult:
-        return screen_many(chains, portfolio, market, self.config)
+        with _Timer(self.timings, "screen"):
+            return screen_many(chains, portfolio, market, self.config)
 
     def review(self, candidates: Sequence[Candidate], portfolio: PortfolioState,
                market: MarketContext) -> ReviewBatch:
-        return review_candidates(candidates, portfolio, market, self.config, self.reviewer, historical=True)
+        with _Timer(self.timings, "review"):
+            return review_candidates(candidates, portfolio, market, self.config, self.reviewer, historical=True)
 
     def construct(self, candidates: Sequence[Candidate], decisions: Mapping[str, ReviewDecision],
                   portfolio: PortfolioState, market: MarketContext,
                   cost_basis: Mapping[str, float]) -> ConstructionResult:
-        return construct(candidates, decisions, portfolio, market, self.config, cost_basis)
+        with _Timer(self.timings, "construct"):
+            return construct(candidates, decisions, portfolio, market, self.config, cost_basis)
 
     def exits(self, portfolio: PortfolioState, quotes: Mapping[str, OptionQuote], as_of: datetime,
               cost_basis: Mapping[str, float]) -> ExitPlan:
-        return manage_exits(portfolio, quotes, as_of, self.config, cost_basis)
+        with _Timer(self.timings, "exits"):
+            return manage_exits(portfolio, quotes, as_of, self.config, cost_basis)
 
     def risk(self, targets: Sequence[Target], portfolio: PortfolioState, quotes: Mapping[str, OptionQuote],
              market: MarketContext, history: pd.DataFrame | None) -> RiskResult:
-        return self.gate.apply(targets, portfolio, quotes, market, history)
+        with _Timer(self.timings, "risk"):
+            return self.gate.apply(targets, portfolio, quotes, market, history)
 
     def plan(self, targets: Sequence[Target], quotes: Mapping[str, OptionQuote], as_of: datetime,
              rolls: Sequence[tuple[Target, Target]] = ()) -> list[OrderIntent]:
         """Single orders for ``targets``, one combo per roll (when ``use_combo_rolls``; else two singles)."""
-        out = list(plan_orders(targets, quotes, self.config, as_of, self.intents))
-        for close, open_ in rolls:
-            if self.config.portfolio.use_combo_rolls:
-                made = plan_roll(close, open_, quotes, self.config, as_of, self.intents)
-                if not isinstance(made, str):
-                    out.append(made)
-            else:
-                out.extend(plan_orders((close, open_), quotes, self.config, as_of, self.intents))
-        return out
+        with _Timer(self.timings, "execution"):
+            out = list(plan_orders(targets, quotes, self.config, as_of, self.intents))
+            for close, open_ in rolls:
+                if self.config.portfolio.use_combo_rolls:
+                    made = plan_roll(close, open_, quotes, self.config, as_of, self.intents)
+                    if not isinstance(made, str):
+                        out.append(made)
+                else:
+                    out.extend(plan_orders((close, open_), quotes, self.config, as_of, self.intents))
+            return out
 
     def placed(self, intent: OrderIntent, holding_before: Mapping[str, float]) -> None:
         """Record an intent before it is sent (the ledger dedupes it across restarts)."""
-        self.intents.record(intent, holding_before)
+        with _Timer(self.timings, "execution"):
+            self.intents.record(intent, holding_before)
 
     def done(self, intent_id: str, filled: bool) -> None:
         """The engine fills or cancels every order on the step it is placed."""
-        self.intents.set_status(intent_id, Status.FILLED if filled else Status.CANCELLED)
+        with _Timer(self.timings, "execution"):
+            self.intents.set_status(intent_id, Status.FILLED if filled else Status.CANCELLED)
 
     def save(self) -> None:
         self.intents.save()

@@ -50,6 +50,7 @@ class BacktestRun:
     risk_free: pd.Series
     seconds: float
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @staticmethod
     def equity_of(result: SimulationResult) -> pd.Series:
@@ -82,6 +83,7 @@ class BacktestRun:
             "fallback_marks": self.strategy.fallback_marks, "interest": self.strategy.interest,
             "dividends": self.strategy.dividends, "run_seconds": round(self.seconds, 1),
             "limits": self.limits(), "notes": self.notes, "title": "Wheelhouse backtest", "source": "offline engine",
+            "timings_seconds": {k: round(v, 2) for k, v in self.timings.items()},
         })
         return out
 
@@ -122,13 +124,15 @@ class BacktestRun:
 _SHARED: dict[str, object] = {}
 
 
-def _run_benchmarks(names: tuple[str, ...]) -> dict[str, SimulationResult]:
+def _run_benchmarks(names: tuple[str, ...]) -> tuple[dict[str, SimulationResult], float]:
+    t0 = time.perf_counter()
     data = _SHARED["data"]
     config = _SHARED["config"]
     start, end = _SHARED["window"]  # type: ignore[misc]
     assert isinstance(data, DataAdapter) and isinstance(config, StrategyConfig)
     underlying = config.general.underlyings[0]
-    return {n: Simulator(data, config, BENCHMARKS[n](underlying), start, end).run() for n in names}
+    out = {n: Simulator(data, config, BENCHMARKS[n](underlying), start, end).run() for n in names}
+    return out, time.perf_counter() - t0
 
 
 def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: date | None = None,
@@ -170,17 +174,19 @@ def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: 
         future = pool.submit(_run_benchmarks, tuple(benchmarks))
     try:
         policy = StrategyPolicy(Pipeline(config, store, allow_network))
+        t1 = time.perf_counter()
         try:
             strategy = Simulator(source, config, policy, start, end, on_session=on_session).run()
         finally:
             policy.finish()
             if folder is not None:
                 folder.flush()
+        strategy_seconds = time.perf_counter() - t1
         if future is not None:
-            bench = future.result()
+            bench, bench_seconds = future.result()
         else:
             _SHARED.update(data=bench_data, config=config, window=(start, end))
-            bench = _run_benchmarks(tuple(benchmarks))
+            bench, bench_seconds = _run_benchmarks(tuple(benchmarks))
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -194,4 +200,7 @@ def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: 
         "Fills: day limit orders fill on the step they are placed, at the limit moved by slippage_pct_of_spread "
         "x spread, never beyond bid/ask; daily data decides and fills at the close.",
     ]
-    return BacktestRun(config, start, end, strategy, bench, rates, time.perf_counter() - t0, notes)
+    stages = dict(policy.pipeline.timings)
+    timings = {"load": t1 - t0, "strategy": strategy_seconds, **{f"strategy.{k}": v for k, v in stages.items()},
+               "strategy.engine": strategy_seconds - sum(stages.values()), "benchmarks": bench_seconds}
+    return BacktestRun(config, start, end, strategy, bench, rates, time.perf_counter() - t0, notes, timings)
