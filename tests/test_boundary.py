@@ -87,14 +87,16 @@ def test_algorithm_initialize_wires_every_stage(fake_lean) -> None:  # type: ign
     algo = OptionsIncomeAlgorithm()
     algo.parameters = {"underlyings": "SPY,AAPL", "dte_min": "25", "dte_max": "50", "initial_cash": "250000"}
     algo.initialize()
-    assert set(algo.models) == {"alpha", "portfolio", "risk", "execution"}
+    assert set(algo.models) == {"alpha", "portfolio", "risk", "execution", "commands"}
+    assert [c.__name__ for c in algo.models["commands"]] == ["RiskCommand"]
     assert type(algo.models["alpha"]).__name__ == "ReviewedAlphaModel"
     assert type(algo.models["alpha"].inner).__name__ == "ScreeningAlphaModel"
     assert algo.portfolio.cash == 250000
     options = [s for s in algo.securities.values() if isinstance(s, fake_lean.Option)]
     assert sorted(o.symbol.underlying.value for o in options) == ["AAPL", "SPY"]
     universe = options[0].filter_function(fake_lean.OptionFilterUniverse())
-    assert ("expiration", (25, 50)) in universe.calls
+    (low, high), = [args for name, args in universe.calls if name == "expiration"]
+    assert low <= 25 and high >= 50
 
 
 def test_algorithm_stops_on_bad_setting_naming_it(fake_lean) -> None:  # type: ignore[no-untyped-def]

@@ -505,6 +505,7 @@ class QCAlgorithm:
         self.logs: list[str] = []
         self.models: dict[str, Any] = {}
         self.option_filters: dict[str, Callable[..., Any]] = {}
+        self.current_slice = Slice(self.time)
         self.risk_free_interest_rate_model = ConstantRiskFreeRateInterestRateModel(0.01)
 
     def set_start_date(self, year: int, month: int, day: int) -> None:
@@ -527,6 +528,9 @@ class QCAlgorithm:
         option = Option(canonical, multiplier=100.0)
         self.securities[canonical] = option
         return option
+
+    def add_command(self, command_type: type) -> None:
+        self.models.setdefault("commands", []).append(command_type)
 
     def get_parameter(self, name: str, default_value: str | None = None) -> str | None:
         return self.parameters.get(name, default_value)
