@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -76,3 +77,22 @@ def test_outcomes_from_moneyness_and_closes() -> None:
     assert np.isnan(out["expired_otm"].iloc[3])  # 2020-03-04 lies beyond the closes
     rates = hit_rates(out)
     assert rates.loc["approve", "candidates"] == 2 and rates.loc["approve", "expired_otm"] == 0.5
+
+
+@pytest.mark.slow
+def test_shadow_reviews_wrap_the_engines_reviewer(lean_data: Path) -> None:
+    run_mod = pytest.importorskip("wheelhouse.engine.run")
+    from wheelhouse.engine import pipeline
+    from wheelhouse.research.review_audit import shadow_reviews
+
+    original = pipeline.make_reviewer
+    cfg = StrategyConfig().replace(underlyings="GOOG", unknown_reference_policy="include")
+    with shadow_reviews() as shadows:
+        run = run_mod.run_backtest(cfg, lean_data, date(2015, 12, 22), date(2015, 12, 31), review_cache=None,
+                                   benchmarks=(), parallel=False)
+    assert pipeline.make_reviewer is original  # restored
+    frame = shadows[0].frame()
+    assert len(shadows) == 1 and len(frame) > 0
+    # No recorded model answers here: the replay reviewer falls back to the rules, so both columns agree.
+    assert set(frame["source"]) == {"fallback"} and agreement(frame)["agreement"] == 1.0
+    assert "fallback" in run.notes[0]

@@ -16,6 +16,8 @@ the money than it approves.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -116,3 +118,29 @@ def hit_rates(frame: pd.DataFrame, by: str = "action") -> pd.DataFrame:
         [a for a in ACTIONS if a in set(done[by])])
 
 
+
+
+@contextmanager
+def shadow_reviews(shadow: Reviewer | None = None) -> Iterator[list[ShadowReviewer]]:
+    """While open, every pipeline the offline engine builds reviews through a :class:`ShadowReviewer`.
+
+    The engine's ``Pipeline`` asks ``make_reviewer`` for its reviewer; inside this block that reviewer is
+    wrapped, so ``run_backtest`` is used unchanged. Yields the list of shadows created (one per run).
+    ``shadow`` defaults to the offline rule-based reviewer with the run's exit settings.
+    """
+    from llm.offline import OfflineReviewer
+    from wheelhouse.engine import pipeline
+
+    original = pipeline.make_reviewer
+    made: list[ShadowReviewer] = []
+
+    def wrapped(config: Any, mode: Any, store: Any, **kw: Any) -> Reviewer:
+        rules = shadow or OfflineReviewer(config.portfolio.profit_take_pct, config.portfolio.manage_dte)
+        made.append(ShadowReviewer(original(config, mode, store, **kw), rules))
+        return made[-1]
+
+    pipeline.make_reviewer = wrapped  # type: ignore[assignment]
+    try:
+        yield made
+    finally:
+        pipeline.make_reviewer = original
