@@ -180,9 +180,9 @@ def add_context(f: pd.DataFrame, portfolio: PortfolioState, market: MarketContex
     f["next_earnings"] = pd.to_datetime(under.map(lambda u: field(u, "next_earnings")), errors="coerce")
     f["pcr"] = under.map(lambda u: field(u, "put_call_ratio")).astype(np.float64)
     avg, count = _sector_pcr(ref)
-    known = {u: sector[u] if not sector[u].startswith("unknown:") else None for u in names}
-    f["sector_pcr_avg"] = under.map(lambda u: avg.get(known[u], np.nan) if known[u] else np.nan).astype(np.float64)
-    f["sector_pcr_n"] = under.map(lambda u: count.get(known[u], 0) if known[u] else 0).astype(np.float64)
+    # an unknown sector has no peers: its bucket name is never a key of the averages
+    f["sector_pcr_avg"] = under.map(lambda u: avg.get(sector[u], np.nan)).astype(np.float64)
+    f["sector_pcr_n"] = under.map(lambda u: count.get(sector[u], 0)).astype(np.float64)
     return f, atm
 
 

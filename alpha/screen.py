@@ -40,7 +40,7 @@ from domain.types import (
 
 TABLE_HEAD: tuple[str, ...] = (
     "symbol", "underlying", "right", "strike", "expiry", "style", "bid", "ask", "mid", "underlying_price",
-    "volume", "open_interest", "quote_time", "multiplier", "strategy", "passed", "score",
+    "volume", "open_interest", "quote_time", "multiplier", "tick_size", "as_of", "strategy", "passed", "score",
 )
 TABLE_VALUES: tuple[str, ...] = (
     "dte", "spread_pct", "premium_yield", "iv", "delta", "gamma", "vega", "theta", "prob_otm", "atm_iv",
@@ -105,6 +105,7 @@ def screen_frame(chain: pd.DataFrame, portfolio: PortfolioState, market: MarketC
     for c in comp.columns:
         f[c] = comp[c].where(valid)
     f["contracts"] = _contracts(f, portfolio, cfg.screen_sector_max)
+    f["as_of"] = pd.Timestamp(as_of.replace(tzinfo=None))
     f["reasons"] = _reasons(f, why, cfg.warn_spread_pct)
     f["warnings"] = _warnings(f, cfg.warn_spread_pct)
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from alpha.rules import RULE_NAMES
+from domain.types import Strategy, candidate_id
 from tests.conftest import ROOT
 from wheelhouse.cli import main
 
@@ -58,7 +60,11 @@ def test_output_file_and_ranked_summary(capsys: pytest.CaptureFixture[str], tmp_
     lines = out.strip().splitlines()
     assert lines[0] == "9 contracts at 2015-12-24 10:00: 3 quotes rejected, 3 candidates"
     assert [ln.split()[1] for ln in lines[1:]] == ["cc", "csp", "csp"]
-    assert len(table(out_path.read_text())) == 9
+    t = table(out_path.read_text()).set_index("symbol")
+    assert len(t) == 9
+    top = t.loc["XYZ   160129C00110000"]
+    # the id printed is reproducible from the file: symbol, strategy and the screen time
+    assert lines[1].split()[-1] == candidate_id(top.name, Strategy(top["strategy"]), datetime.fromisoformat(top["as_of"]))
 
 
 def test_as_of_date_takes_that_days_newest_quote(capsys: pytest.CaptureFixture[str]) -> None:

@@ -159,7 +159,8 @@ def _csv(table: pd.DataFrame) -> str:
             out[col] = out[col].map({True: "true", False: "false"})
     for col in ("expiry", "next_earnings"):
         out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d")
-    out["quote_time"] = pd.to_datetime(out["quote_time"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    for col in ("quote_time", "as_of"):
+        out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%dT%H:%M:%S")
     return str(out.to_csv(index=False, float_format="%.6g", na_rep=""))
 
 
