@@ -43,6 +43,14 @@ def test_grid_search_writes_results_best_first_and_the_chosen_config(tmp_path: P
     assert (cfg.portfolio.max_trade_pct, cfg.screen.dte_max) == (table.loc[0, "max_trade_pct"], table.loc[0, "dte_max"])
 
 
+def test_set_overrides_the_base_of_every_trial(tmp_path: Path) -> None:
+    space = {"parameters": {"dte_max": {"values": [60, 90]}}}
+    assert _run(tmp_path, "--method", "grid", "--set", "max_trade_pct=0.03", "--set", "capital_fraction=0.5",
+                space=space) == 0
+    best = json.loads((tmp_path / "out" / "best.json").read_text())["parameters"]
+    assert (best["max_trade_pct"], best["capital_fraction"]) == ("0.03", "0.5")
+
+
 def test_walk_forward_writes_the_window_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = _run(tmp_path, "--walk-forward", "--method", "random", "--trials", "3", "--in-months", "12",
                 "--out-months", "12", "--seed", "4")
@@ -64,6 +72,8 @@ def test_walk_forward_writes_the_window_report(tmp_path: Path, capsys: pytest.Ca
         (("--trials", "0"), SPACE, "--trials"),
         (("--data", "/no/such/folder"), SPACE, "no such folder"),
         (("--trial", "nowhere:fn"), SPACE, "MODULE:FUNCTION"),
+        (("--set", "max_trade_pct"), SPACE, "NAME=VALUE"),
+        (("--set", "max_trade_pct=7"), SPACE, "max_trade_pct"),
     ],
 )
 def test_user_mistakes_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: tuple[str, ...],

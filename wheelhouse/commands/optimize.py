@@ -40,6 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=int, help="trials per search (random/genetic default 50; grid: the whole grid)")
     p.add_argument("--workers", type=int, help="local processes (default: CPU count); Dask: wait for this many")
     p.add_argument("--config", default="config.json", help="base settings (config.json; defaults when absent)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override one base parameter for every trial (repeatable), as in the backtest command")
     p.add_argument("--data", help="LEAN data folder (default: bundled S&P 500 / VIX history)")
     p.add_argument("--start", type=date.fromisoformat, help="first day (default: start_date)")
     p.add_argument("--end", type=date.fromisoformat, help="last day (default: end_date)")
@@ -65,9 +67,17 @@ def load_trial(name: str) -> Trial:
     return cast(Trial, fn)
 
 
-def base_parameters(path: str) -> StrategyConfig:
+def base_parameters(path: str, overrides: list[str] | None = None) -> StrategyConfig:
+    """``path``'s parameters (defaults when the file is absent) with ``NAME=VALUE`` overrides applied."""
     p = Path(path)
-    return load_config_json(p) if p.exists() else StrategyConfig()
+    config = load_config_json(p) if p.exists() else StrategyConfig()
+    changes: dict[str, str] = {}
+    for item in overrides or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(f"--set {item!r}: expected NAME=VALUE")
+        changes[name.strip()] = value.strip()
+    return config.replace(**changes) if changes else config
 
 
 def _progress(total: int, label: str) -> tuple[Callable[[int], None], Any]:
@@ -90,7 +100,7 @@ def _write_best(out: Path, parameters: dict[str, str]) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        config = base_parameters(args.config)
+        config = base_parameters(args.config, args.set)
         space = load_space(args.space, base=config.to_parameters())
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
