@@ -195,11 +195,70 @@ def lean_project(out: Path, root: Path = ROOT) -> Path:
     return out
 
 
+# ----- comparison with the published CBOE PUT figures ------------------------------------------------------
+PUBLISHED_PUT = {"window": ("2006-01-01", "2015-12-31"), "cagr": 0.066, "annual_volatility": 0.115,
+                 "max_drawdown": -0.327}
+"""CBOE S&P 500 PutWrite Index (PUT), 2006-2015, as Bondarenko (2016) reports it."""
+
+
+def compare_put_write(config_path: str = "config.json") -> str:
+    """Run the three benchmarks on the default data (1999-2018) and compare the put-write with the published
+    PUT figures over 2006-2015; returns a Markdown report (also the figures behind the gap)."""
+    from datetime import date
+
+    import numpy as np
+    import pandas as pd
+
+    from domain.config import load_config_json
+    from wheelhouse.engine.run import BacktestRun
+    from wheelhouse.engine.simulator import Simulator
+    from wheelhouse.engine.sources import DataAdapter
+    from wheelhouse.report.stats import performance, window
+
+    config = load_config_json(config_path)
+    source = DataAdapter.open(None, config).for_benchmarks()
+    g = config.general
+    start, end = date.fromisoformat(PUBLISHED_PUT["window"][0]), date.fromisoformat(PUBLISHED_PUT["window"][1])
+    lines = [f"Data: {source.description}", "",
+             f"| {start.year}-{end.year} | CAGR | volatility | max drawdown | Sharpe |", "|---|---|---|---|---|",
+             f"| CBOE PUT (published) | {PUBLISHED_PUT['cagr']:.1%} | {PUBLISHED_PUT['annual_volatility']:.1%} | "
+             f"{PUBLISHED_PUT['max_drawdown']:.1%} | |"]
+    rates = None
+    results = {}
+    for name, cls in BENCHMARKS.items():
+        res = Simulator(source, config, cls(g.underlyings[0]), g.start_date, g.end_date).run()
+        results[name] = res
+        eq = BacktestRun.equity_of(res)
+        if rates is None:
+            rates = pd.Series([source.rate(d.date()) for d in eq.index], index=eq.index)
+        part = window(eq, start, end)
+        assert part is not None
+        s = performance(part[0], part[1], rates)
+        lines.append(f"| {name} (this engine) | {s['cagr']:.1%} | {s['annual_volatility']:.1%} | "
+                     f"{s['max_drawdown']:.1%} | {s['sharpe']:.2f} |")
+    pw = results["put_write"]
+    sells = [t for t in pw.trades if t.action == "sell_to_open" and start <= t.time.date() <= end]
+    settled = [t for t in pw.trades if t.action in ("assigned", "expired") and start <= t.time.date() <= end]
+    prem = np.array([t.price / (t.strike or 1.0) for t in sells])
+    itm = sum(t.action == "assigned" for t in settled)
+    assert rates is not None
+    inside = rates[(rates.index >= pd.Timestamp(start)) & (rates.index <= pd.Timestamp(end))]
+    lines += ["", f"Put-write over the window: {len(sells)} rolls, mean premium {prem.mean():.2%} of the strike "
+              f"(median {np.median(prem):.2%}), {itm} of {len(settled)} puts settled in the money; mean T-bill "
+              f"rate {inside.mean():.2%}."]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wheelhouse.benchmarks",
-                                     description="write the LEAN project of the put-write benchmark")
+                                     description="write the LEAN project of the put-write benchmark, or compare "
+                                                 "the offline put-write with the published CBOE PUT figures")
     parser.add_argument("--out", type=Path, default=Path("build") / "PutWrite", help="default: %(default)s")
+    parser.add_argument("--compare", action="store_true", help="print the CBOE PUT comparison (docs/benchmarks.md)")
     args = parser.parse_args(argv)
+    if args.compare:
+        print(compare_put_write())
+        return 0
     target = lean_project(args.out)
     print(f"wrote {target}; run it with: lean backtest {target}")
     return 0

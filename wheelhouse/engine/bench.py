@@ -25,6 +25,7 @@ GOAL_BYTES = 2 * 1024**3
 
 _SCRIPT = r"""
 import json, resource, sys, time
+from pathlib import Path
 t0 = time.perf_counter()
 from domain.config import load_config_json
 from wheelhouse.engine.run import run_backtest

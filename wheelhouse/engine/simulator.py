@@ -284,9 +284,12 @@ class Simulator:
             if qty > 0 or opening_sale:
                 invariants.check_books(led, as_of)
             if opening_sale and self.policy.enforce_entry_caps:
+                # Positions opened earlier in this step have no mark yet: their quote's mid stands in.
                 marks_now = dict(marks)
-                held = marks.get(sym)
-                marks_now[sym] = OptionMark(quote.mid, quote.iv, held.greeks if held else Greeks(), False)
+                for p in led.options():
+                    if p.symbol not in marks_now:
+                        q = quotes.get(p.symbol)
+                        marks_now[p.symbol] = OptionMark(q.mid if q else p.cost_basis, None, Greeks(), False)
                 state = led.state(as_of, self._mark_prices(marks_now))
                 invariants.check_entry_caps(state, led.positions[sym], qty, new_underlying, cfg, vix, as_of)
 

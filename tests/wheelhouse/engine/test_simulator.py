@@ -145,3 +145,24 @@ def test_same_inputs_same_trades() -> None:
     a = run(SyntheticMarket.path(START, END, seed=9), PutWrite("XYZ"))
     b = run(SyntheticMarket.path(START, END, seed=9), PutWrite("XYZ"))
     assert a.trades == b.trades and a.rows == b.rows
+
+
+class TwoEntries(Greedy):
+    """Two opening sales in one step, with the strategy's caps checked after each."""
+
+    name = "two_entries"
+    enforce_entry_caps = True
+
+    def decide(self, step: Step) -> list[Order]:
+        chain = step.raw_chain("XYZ")
+        if step.portfolio.options() or chain is None:
+            return []
+        puts = [q for q in chain.quotes if q.right is Right.PUT and q.strike in (95.0, 100.0)][:2]
+        return [Order(q.symbol, "XYZ", -1, sector="Tech") for q in puts]
+
+
+def test_caps_are_checked_after_each_of_several_entries_in_a_step() -> None:
+    res = run(SyntheticMarket(flat()), TwoEntries(), CFG.replace(initial_cash=1_000_000), START, date(2020, 1, 3))
+    assert [t.action for t in res.trades] == ["sell_to_open", "sell_to_open"]
+    with pytest.raises(InvariantError, match="max_trade_pct"):
+        run(SyntheticMarket(flat()), TwoEntries(), CFG.replace(initial_cash=100_000), START, date(2020, 1, 3))
