@@ -304,7 +304,7 @@ def american_value(
         ps, pk, pr, pq = k, s, q, r
     else:
         ps, pk, pr, pq = s, k, r, q
-    if pr <= 0.0:
+    if pr * t <= 1e-10:  # the premium is below r K T: nothing to solve (and X = K r/q would underflow)
         return e[0], e[1], e[2]
     if vol <= 0.0:
         # Deterministic path: the best of exercising now, at expiry, or at the stationary time t*.

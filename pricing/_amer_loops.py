@@ -11,7 +11,7 @@ import numpy as np
 
 from pricing import _euro_kernels as ek
 from pricing._amer_kernels import american_value, boundary_method, scratch
-from pricing._jit import njit
+from pricing._jit import njit, njit_parallel, prange
 
 _VEGA_BUMP = 1e-4
 _RHO_BUMP = 1e-4
@@ -34,10 +34,12 @@ def american_price_loop(
     is_call: np.ndarray,
     sch: tuple,
     out: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> None:
-    """American prices of flat arrays into ``out``."""
+    """American prices of positions ``lo:hi`` of flat arrays into ``out``."""
     h, work = scratch(sch)
-    for i in range(s.size):
+    for i in range(lo, hi):
         out[i] = american_value(s[i], k[i], t[i], r[i], q[i], vol[i], is_call[i], sch, h, work)[0]
 
 
@@ -52,8 +54,11 @@ def american_greeks_loop(
     is_call: np.ndarray,
     sch: tuple,
     out: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> None:
-    """Rows of ``out`` (6, n): price, delta, gamma, vega (per point), theta (per year), rho (per point).
+    """Rows of ``out`` (6, n), positions ``lo:hi``: price, delta, gamma, vega (per point), theta (per year),
+    rho (per point).
 
     Delta and gamma are analytic in the premium integral. Theta, vega and rho are central differences of
     full re-solves (the discretised price is a smooth function of all three); theta is zero in the exercise
@@ -61,7 +66,7 @@ def american_greeks_loop(
     measured less accurate: it multiplies the small error of gamma by ``S^2 vol^2 / 2``.
     """
     h, work = scratch(sch)
-    for i in range(s.size):
+    for i in range(lo, hi):
         si, ki, ti, ri, qi, vi, ci = s[i], k[i], t[i], r[i], q[i], vol[i], is_call[i]
         if not ((qi > 0.0) if ci else (ri > 0.0)):
             # Early exercise is worthless: the European values, analytic.
@@ -186,11 +191,75 @@ def american_iv_loop(
     sch: tuple,
     out_iv: np.ndarray,
     out_code: np.ndarray,
+    lo: int,
+    hi: int,
 ) -> None:
-    """American implied volatility for the positions ``idx`` of the flat arrays, written in place."""
+    """American implied volatility for the positions ``idx[lo:hi]`` of the flat arrays, written in place."""
     h, work = scratch(sch)
-    for j in range(idx.size):
+    for j in range(lo, hi):
         i = idx[j]
         iv, code = american_iv_one(price[i], s[i], k[i], t[i], r[i], q[i], is_call[i], sch, h, work)
         out_iv[i] = iv
         out_code[i] = code
+
+
+@njit_parallel
+def price_parallel(
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    vol: np.ndarray,
+    is_call: np.ndarray,
+    sch: tuple,
+    out: np.ndarray,
+    chunks: int,
+) -> None:
+    """:func:`american_price_loop` over ``chunks`` slices run on numba's threads (results do not depend
+    on the split: every contract is priced on its own)."""
+    n = s.size
+    for c in prange(chunks):
+        american_price_loop(s, k, t, r, q, vol, is_call, sch, out, c * n // chunks, (c + 1) * n // chunks)
+
+
+@njit_parallel
+def greeks_parallel(
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    vol: np.ndarray,
+    is_call: np.ndarray,
+    sch: tuple,
+    out: np.ndarray,
+    chunks: int,
+) -> None:
+    """:func:`american_greeks_loop` over ``chunks`` slices on numba's threads."""
+    n = s.size
+    for c in prange(chunks):
+        american_greeks_loop(s, k, t, r, q, vol, is_call, sch, out, c * n // chunks, (c + 1) * n // chunks)
+
+
+@njit_parallel
+def iv_parallel(
+    price: np.ndarray,
+    s: np.ndarray,
+    k: np.ndarray,
+    t: np.ndarray,
+    r: np.ndarray,
+    q: np.ndarray,
+    is_call: np.ndarray,
+    idx: np.ndarray,
+    sch: tuple,
+    out_iv: np.ndarray,
+    out_code: np.ndarray,
+    chunks: int,
+) -> None:
+    """:func:`american_iv_loop` over ``chunks`` slices of ``idx`` on numba's threads."""
+    n = idx.size
+    for c in prange(chunks):
+        american_iv_loop(
+            price, s, k, t, r, q, is_call, idx, sch, out_iv, out_code, c * n // chunks, (c + 1) * n // chunks
+        )

@@ -37,18 +37,28 @@ def _cache_dir() -> str:
 try:
     import numba
     from numba import njit as _njit
+    from numba import prange
 
     HAVE_NUMBA = True
     _CACHE_DIR = _cache_dir()
 except ImportError:  # pragma: no cover - numba ships with LEAN's image and the project's requirements
     _njit = None
     HAVE_NUMBA = False
+    prange = range
 
 
 def njit(func: F) -> F:
-    """Compile ``func`` in nopython mode with an on-disk cache; identity without numba.
+    """Compile ``func`` in nopython mode with an on-disk cache (see the module docstring)."""
+    return _compile(func, parallel=False)
 
-    numba picks a function's cache location when it is decorated, so the package's directory is set only
+
+def njit_parallel(func: F) -> F:
+    """Like :func:`njit` with ``parallel=True``: ``prange`` loops run on numba's thread pool."""
+    return _compile(func, parallel=True)
+
+
+def _compile(func: F, parallel: bool) -> F:
+    """numba picks a function's cache location when it is decorated, so the package's directory is set only
     around the decoration and the process-wide setting is restored afterwards. If that directory cannot be
     written, numba falls back to its usual locations.
     """
@@ -57,6 +67,12 @@ def njit(func: F) -> F:
     previous = numba.config.CACHE_DIR
     numba.config.CACHE_DIR = _CACHE_DIR
     try:
-        return _njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)(func)  # type: ignore[no-any-return]
+        jit = _njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH, parallel=parallel)
+        return jit(func)  # type: ignore[no-any-return]
     finally:
         numba.config.CACHE_DIR = previous
+
+
+def threads() -> int:
+    """Threads numba's parallel loops use (1 without numba)."""
+    return int(numba.get_num_threads()) if HAVE_NUMBA else 1

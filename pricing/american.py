@@ -94,14 +94,36 @@ def american_price(
     vol: ArrayLike,
     is_call: ArrayLike,
     scheme: Scheme = DEFAULT,
+    parallel: bool | None = None,
 ) -> FloatArray:
-    """American option prices; all arguments broadcast."""
-    from pricing._amer_loops import american_price_loop
+    """American option prices; all arguments broadcast.
+
+    ``parallel=None`` splits arrays of :data:`PARALLEL_MIN` contracts or more over numba's threads
+    (``numba.set_num_threads`` limits them); results are identical either way.
+    """
+    from pricing import _amer_loops as al
 
     shape, (s, k, tt, r, q, v), (call,) = flat_broadcast((spot, strike, t, rate, div, vol), (is_call,))
     out = np.empty(s.size, dtype=np.float64)
-    american_price_loop(s, k, tt, r, q, v, call, scheme.arrays, out)
+    chunks = _chunks(s.size, parallel)
+    if chunks > 1:
+        al.price_parallel(s, k, tt, r, q, v, call, scheme.arrays, out, chunks)
+    else:
+        al.american_price_loop(s, k, tt, r, q, v, call, scheme.arrays, out, 0, s.size)
     return out.reshape(shape)
+
+
+PARALLEL_MIN = 256
+"""Arrays at least this long are split over numba's threads (unless ``parallel=False``)."""
+
+
+def _chunks(n: int, parallel: bool | None) -> int:
+    """How many slices to split ``n`` contracts into: 1 runs serially on the calling thread."""
+    from pricing._jit import threads
+
+    if parallel is False or (parallel is None and n < PARALLEL_MIN) or threads() < 2:
+        return 1
+    return min(n, 16 * threads())
 
 
 def american(
@@ -113,16 +135,22 @@ def american(
     vol: ArrayLike,
     is_call: ArrayLike,
     scheme: Scheme = DEFAULT,
+    parallel: bool | None = None,
 ) -> BsmResult:
-    """American price and Greeks in the units of :class:`pricing.bsm.BsmResult`.
+    """American price and Greeks in the units of :class:`pricing.bsm.BsmResult` (``parallel`` as in
+    :func:`american_price`).
 
     ``prob_otm`` and ``prob_touch`` are the European (path) probabilities.
     """
-    from pricing._amer_loops import american_greeks_loop
+    from pricing import _amer_loops as al
 
     shape, (s, k, tt, r, q, v), (call,) = flat_broadcast((spot, strike, t, rate, div, vol), (is_call,))
     out = np.empty((6, s.size), dtype=np.float64)
-    american_greeks_loop(s, k, tt, r, q, v, call, scheme.arrays, out)
+    chunks = _chunks(s.size, parallel)
+    if chunks > 1:
+        al.greeks_parallel(s, k, tt, r, q, v, call, scheme.arrays, out, chunks)
+    else:
+        al.american_greeks_loop(s, k, tt, r, q, v, call, scheme.arrays, out, 0, s.size)
     eu = bsm(s, k, tt, r, q, v, call)
     price, delta, gamma, vega, theta_year, rho = (a.reshape(shape) for a in out)
     return BsmResult(
@@ -156,14 +184,18 @@ def american_iv_fixup(
     iv: FloatArray,
     code: NDArray[np.int8],
     scheme: Scheme = DEFAULT,
+    parallel: bool | None = None,
 ) -> None:
     """Re-solve, in place, the flat positions where ``amer`` and early exercise has value (elsewhere the
     European solve is the American one, and its bounds are the tighter ones)."""
-    from pricing._amer_loops import american_iv_loop
+    from pricing import _amer_loops as al
 
     idx = np.flatnonzero(amer & early_exercise_matters(call, r, q) & (code != ek.INVALID_INPUT) & (code != ek.EXPIRED))
-    if idx.size:
-        american_iv_loop(p, s, k, t, r, q, call, idx.astype(np.int64), scheme.arrays, iv, code)
+    chunks = _chunks(idx.size, parallel)
+    if chunks > 1:
+        al.iv_parallel(p, s, k, t, r, q, call, idx.astype(np.int64), scheme.arrays, iv, code, chunks)
+    elif idx.size:
+        al.american_iv_loop(p, s, k, t, r, q, call, idx.astype(np.int64), scheme.arrays, iv, code, 0, idx.size)
 
 
 def american_greeks_fixup(
