@@ -23,7 +23,7 @@ NEEDS: dict[str, tuple[tuple[str, ...], bool]] = {
 
 
 def test_every_notebook_is_listed() -> None:
-    assert {p.stem for p in NOTEBOOKS} <= set(NEEDS)
+    assert [p.stem for p in NOTEBOOKS] == sorted(NEEDS)
 
 
 def _unguarded_qb(source: str) -> list[int]:
@@ -73,7 +73,12 @@ def _missing(modules: tuple[str, ...]) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+# The notebooks that run the strategy through the engine take longest: marked slow (still run by default).
+RUNS = [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if "wheelhouse.engine.run" in NEEDS[p.stem][0] else [])
+        for p in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("path", RUNS)
 def test_notebook_runs_offline(path: Path) -> None:
     from nbclient import NotebookClient
 
