@@ -201,7 +201,7 @@ PUBLISHED_PUT = {"window": ("2006-01-01", "2015-12-31"), "cagr": 0.066, "annual_
 """CBOE S&P 500 PutWrite Index (PUT), 2006-2015, as Bondarenko (2016) reports it."""
 
 
-def compare_put_write(config_path: str = "config.json") -> str:
+def compare_put_write(config_path: str = "config.json", overrides: Sequence[str] = ()) -> str:
     """Run the three benchmarks on the default data (1999-2018) and compare the put-write with the published
     PUT figures over 2006-2015; returns a Markdown report (also the figures behind the gap)."""
     from datetime import date
@@ -216,6 +216,9 @@ def compare_put_write(config_path: str = "config.json") -> str:
     from wheelhouse.report.stats import performance, window
 
     config = load_config_json(config_path)
+    changes = dict(item.partition("=")[::2] for item in overrides)
+    if changes:
+        config = config.replace(**changes)
     source = DataAdapter.open(None, config).for_benchmarks()
     g = config.general
     start, end = date.fromisoformat(PUBLISHED_PUT["window"][0]), date.fromisoformat(PUBLISHED_PUT["window"][1])
@@ -255,9 +258,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                  "the offline put-write with the published CBOE PUT figures")
     parser.add_argument("--out", type=Path, default=Path("build") / "PutWrite", help="default: %(default)s")
     parser.add_argument("--compare", action="store_true", help="print the CBOE PUT comparison (docs/benchmarks.md)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="with --compare: override a config.json parameter (e.g. implied_realised_ratio=1.1)")
     args = parser.parse_args(argv)
     if args.compare:
-        print(compare_put_write())
+        print(compare_put_write(overrides=args.set))
         return 0
     target = lean_project(args.out)
     print(f"wrote {target}; run it with: lean backtest {target}")

@@ -5,7 +5,8 @@
 * ``calls_covered``: short calls never promise more shares than are held;
 * ``no_order_on_rejected_quote``: an order is never sent on a quote that fails :func:`fills.quote_problem`;
 * entry caps (strategy runs only; the benchmarks are fully collateralised by design), checked on the
-  portfolio after every opening sale: ``max_trade_pct`` (one trade's cash-secured notional over portfolio
+  portfolio after every opening sale that is an entry (a roll or exit of a held position takes no new
+  exposure and was capped when opened): ``max_trade_pct`` (one trade's cash-secured notional over portfolio
   value), ``capital_fraction`` (reserved cash over portfolio value), ``max_positions`` for the volatility
   regime (underlyings with open options), ``sector_max_exposure`` (one sector's secured notional over value).
 

@@ -203,8 +203,9 @@ class Ledger:
 
     def split(self, underlying: str, ratio: float, when: datetime, rename: dict[str, str] | None = None) -> None:
         """Apply a split of ``ratio`` new shares per old share: shares x ratio at basis / ratio; options on
-        the underlying get strike / ratio and, as the OCC adjusts them, contracts x ratio for a whole-number
-        ratio or multiplier x ratio otherwise. ``rename`` maps old option symbols to post-split ones."""
+        the underlying get strike / ratio (to the cent, as adjusted contracts are listed) and, as the OCC
+        adjusts them, contracts x ratio for a whole-number ratio or multiplier x ratio otherwise. ``rename``
+        maps old option symbols to post-split ones."""
         rename = rename or {}
         for sym, p in list(self.positions.items()):
             if p.underlying != underlying:
@@ -214,7 +215,7 @@ class Ledger:
                 continue
             assert p.strike is not None
             whole = abs(ratio - round(ratio)) < 1e-9
-            new = replace(p, strike=p.strike / ratio, cost_basis=p.cost_basis / ratio if whole else p.cost_basis,
+            new = replace(p, strike=round(p.strike / ratio, 2), cost_basis=p.cost_basis / ratio if whole else p.cost_basis,
                           quantity=p.quantity * ratio if whole else p.quantity,
                           multiplier=p.multiplier if whole else round(p.multiplier * ratio))
             new_sym = rename.get(sym, sym)

@@ -21,6 +21,7 @@ decides on the closing quotes and fills at them (a market-on-close simplificatio
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,7 +29,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from domain.config import StrategyConfig
-from domain.types import AssetKind, ChainSnapshot, Greeks, MarketContext, OptionQuote, Reference
+from domain.types import AssetKind, ChainSnapshot, Greeks, MarketContext, OptionQuote, Position, Reference
 from pricing.chain import analyse_quotes
 from wheelhouse.engine import expiry, invariants
 from wheelhouse.engine.context import ContextBuilder
@@ -40,6 +41,8 @@ from wheelhouse.engine.market import Dividend, MarketData
 from wheelhouse.engine.marks import MarkBook, OptionMark
 from wheelhouse.engine.recorder import Recorder
 from wheelhouse.engine.step import Order, Policy, Step
+
+OSI = re.compile(r"^(?P<root>[A-Z0-9.]+?)\s*(?P<date>\d{6})(?P<right>[CP])(?P<strike>\d{8})$")
 
 
 @dataclass
@@ -121,7 +124,7 @@ class Simulator:
         for u in self.underlyings:
             ratio = self._splits.get((day, u))
             if ratio:
-                led.split(u, ratio, datetime.combine(day, datetime.min.time()))
+                led.split(u, ratio, datetime.combine(day, datetime.min.time()), split_symbols(led.options(), u, ratio))
                 self.recorder.on_split(u, ratio)
                 if u in self._prices:
                     self._prices[u] /= ratio
@@ -283,7 +286,7 @@ class Simulator:
             self.recorder.on_fill(quote.mid, leg_price, qty, quote.multiplier)
             if qty > 0 or opening_sale:
                 invariants.check_books(led, as_of)
-            if opening_sale and self.policy.enforce_entry_caps:
+            if opening_sale and self.policy.enforce_entry_caps and not order.maintenance:
                 # Positions opened earlier in this step have no mark yet: their quote's mid stands in.
                 marks_now = dict(marks)
                 for p in led.options():
@@ -292,6 +295,18 @@ class Simulator:
                         marks_now[p.symbol] = OptionMark(q.mid if q else p.cost_basis, None, Greeks(), False)
                 state = led.state(as_of, self._mark_prices(marks_now))
                 invariants.check_entry_caps(state, led.positions[sym], qty, new_underlying, cfg, vix, as_of)
+
+
+def split_symbols(positions: Sequence[Position], underlying: str, ratio: float) -> dict[str, str]:
+    """Post-split symbols of held options: the same OSI root and expiry, strike / ratio rounded to the cent
+    (how the adjusted contracts are listed after a split, e.g. AAPL's 2014 7:1 split: 195 -> 27.86)."""
+    out = {}
+    for p in positions:
+        m = OSI.match(p.symbol)
+        if p.underlying == underlying and m and p.strike is not None:
+            strike = round(p.strike / ratio, 2)
+            out[p.symbol] = f"{m['root']:<6}{m['date']}{m['right']}{round(strike * 1000):08d}"
+    return out
 
 
 def run_policy(data: MarketData, config: StrategyConfig, policy: Policy, start: date, end: date,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,14 @@ from wheelhouse.data.source import MarketData as SourceData
 from wheelhouse.engine.market import Dividend, Split
 
 BENCHMARK_DTE = (7, 63)
+
+
+def split_ratio(split_factor: float) -> float:
+    """New shares per old share from a factor-file split factor: 1 / factor, snapped to the simple fraction it
+    rounds (factor files carry 0.142857 for a 7:1 split, 1/0.142857 = 6.9999972)."""
+    raw = 1.0 / split_factor
+    simple = Fraction(raw).limit_denominator(20)
+    return float(simple) if abs(float(simple) - raw) <= 1e-5 * raw else raw
 
 
 class DataAdapter:
@@ -138,7 +147,7 @@ class DataAdapter:
                 if e.kind == "dividend"]
 
     def splits(self, underlying: str) -> Sequence[Split]:
-        return [Split(underlying, e.ex_date, 1.0 / e.split_factor) for e in self.data.events(underlying)
+        return [Split(underlying, e.ex_date, split_ratio(e.split_factor)) for e in self.data.events(underlying)
                 if e.kind == "split"]
 
     def reference(self, underlying: str, day: date) -> Reference | None:

@@ -39,6 +39,9 @@ class Order:
     sector: str | None = None
     entry_regime: float | None = None
     legs: tuple[tuple[str, int], ...] = ()
+    maintenance: bool = False
+    """A roll or an exit of a held position: no new exposure is taken, so the entry caps are not checked
+    (construction capped the position when it was opened)."""
 
 
 @dataclass

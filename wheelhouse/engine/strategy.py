@@ -160,12 +160,12 @@ class StrategyPolicy:
             if intent.is_combo:
                 orders.append(Order(first, intent.underlying, intent.quantity, intent.limit_price, reason=reason,
                                     legs=tuple((leg.symbol, leg.ratio) for leg in intent.legs),
-                                    entry_regime=market.vix))
+                                    entry_regime=market.vix, maintenance=True))
             else:
                 ratio = intent.legs[0].ratio
                 orders.append(Order(first, intent.underlying, intent.quantity * ratio, intent.limit_price,
                                     reason=reason, candidate_id=cid, sector=sectors.get(first),
-                                    entry_regime=market.vix))
+                                    entry_regime=market.vix, maintenance=cid is None))
         return orders
 
     @staticmethod

@@ -166,3 +166,18 @@ def test_caps_are_checked_after_each_of_several_entries_in_a_step() -> None:
     assert [t.action for t in res.trades] == ["sell_to_open", "sell_to_open"]
     with pytest.raises(InvariantError, match="max_trade_pct"):
         run(SyntheticMarket(flat()), TwoEntries(), CFG.replace(initial_cash=100_000), START, date(2020, 1, 3))
+
+
+class RollAll(TwoEntries):
+    """An opening sale marked as maintenance (a roll of a held position): the entry caps do not apply."""
+
+    name = "roll"
+
+    def decide(self, step: Step) -> list[Order]:
+        return [Order(o.symbol, o.underlying, o.quantity, sector=o.sector, maintenance=True)
+                for o in super().decide(step)]
+
+
+def test_maintenance_orders_skip_the_entry_caps() -> None:
+    res = run(SyntheticMarket(flat()), RollAll(), CFG.replace(initial_cash=100_000), START, date(2020, 1, 3))
+    assert len(res.trades) == 2
