@@ -7,8 +7,9 @@
 * ``iv_history``: per underlying, the 30-day at-the-money implied volatility the screen measured on each
   session so far (``ScreenResult.atm_iv``, as the LEAN alpha adapter records it; at most
   ``iv_lookback_days`` values, oldest first).
-* ``realised_vol``: 21-session close-to-close volatility; ``forecast_vol``: the ``vol_forecast_model``
-  forecast refitted every ``FORECAST_REFIT_SESSIONS`` sessions (when the pricing package offers it).
+* ``realised_vol``: 21-session close-to-close volatility; ``forecast_vol``: the source's own forecast when
+  it has one (the default data's GARCH path), else ``pricing.vol.forecast_vol`` with ``vol_forecast_model``
+  over the last ``FORECAST_HISTORY`` returns, refitted every ``FORECAST_REFIT_SESSIONS`` sessions.
 * ``dividend_yield``: ``dividend_yield`` for every underlying; ``reference`` from the source;
   ``holiday_week``: a weekday of this week is not a session.
 """
@@ -29,6 +30,7 @@ from domain.types import MarketContext, Reference
 from wheelhouse.engine.market import MarketData, holiday_week, realised_vol
 
 FORECAST_REFIT_SESSIONS = 21
+FORECAST_HISTORY = 1000
 
 
 class ContextBuilder:
@@ -101,7 +103,10 @@ class ContextBuilder:
             rv = realised_vol(closes)
             if rv is not None:
                 realised[u] = rv
-            f = self._forecast_for(u, closes)
+            own = getattr(self.data, "forecast_vol", None)
+            f = own(u, day, at_close) if callable(own) else None
+            if f is None:
+                f = self._forecast_for(u, closes)
             if f is not None:
                 forecast[u] = f
         return MarketContext(
@@ -117,17 +122,28 @@ class ContextBuilder:
         )
 
     def _forecast_for(self, underlying: str, closes: np.ndarray) -> float | None:
+        """The last fit, refitted once ``FORECAST_REFIT_SESSIONS`` more closes are known."""
         if self.forecaster is None:
-            return None
-        age = self._forecast_age.get(underlying)
-        if age is None or age >= FORECAST_REFIT_SESSIONS:
+            self.forecaster = self._fit
+        fitted = self._forecast_age.get(underlying)
+        if fitted is None or len(closes) - fitted >= FORECAST_REFIT_SESSIONS:
             value = self.forecaster(closes)
             if value is not None:
                 self._forecast[underlying] = value
-            self._forecast_age[underlying] = 0
-        else:
-            self._forecast_age[underlying] = age + 1
+            self._forecast_age[underlying] = len(closes)
         return self._forecast.get(underlying)
+
+    def _fit(self, closes: np.ndarray) -> float | None:
+        """``pricing.vol.forecast_vol`` over the last returns (None with too little history or no fit)."""
+        from pricing.vol import forecast_vol
+
+        tail = np.asarray(closes[-(FORECAST_HISTORY + 1):], dtype=float)
+        if len(tail) < 150 or np.any(tail <= 0):
+            return None
+        try:
+            return float(forecast_vol(np.diff(np.log(tail)), model=self.config.general.vol_forecast_model).vol)
+        except (ValueError, np.linalg.LinAlgError):
+            return None
 
 
 def _dates(index: object) -> list[date]:

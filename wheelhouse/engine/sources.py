@@ -137,6 +137,20 @@ class DataAdapter:
         except DataError:
             return None
 
+    def forecast_vol(self, underlying: str, day: date, at_close: bool) -> float | None:
+        """The source's own volatility forecast known at the step (the default data's GARCH path, refitted
+        yearly on past returns only: the value after ``day``'s close, or the previous close before it); None
+        when the source has none (the engine then fits ``vol_forecast_model`` itself)."""
+        path = getattr(self.data, "forecast", None)
+        if not isinstance(path, pd.DataFrame) or "vol_h" not in path:
+            return None
+        idx = pd.DatetimeIndex(path.index)
+        pos = int(idx.searchsorted(pd.Timestamp(day), side="right" if at_close else "left")) - 1
+        if pos < 0:
+            return None
+        value = float(path["vol_h"].iloc[pos])
+        return value if value > 0 else None
+
     def closes(self, underlying: str) -> pd.Series:
         if underlying not in self._closes:
             self._closes[underlying] = self.data.daily_bars(underlying)["close"]

@@ -1,0 +1,78 @@
+"""The market context of a step: nothing known after as_of; VIX proxy; IV history; forecasts."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from domain.config import StrategyConfig
+from tests.wheelhouse.engine.synthetic import SyntheticMarket, weekdays
+from wheelhouse.engine.context import ContextBuilder
+from wheelhouse.engine.market import holiday_week, realised_vol
+
+CFG = StrategyConfig().replace(underlyings="XYZ")
+
+
+def builder(market: SyntheticMarket) -> ContextBuilder:
+    days = frozenset(market.trading_days(date(2019, 12, 1), date(2020, 6, 30)))
+    return ContextBuilder(market, CFG, ("XYZ",), days)
+
+
+def test_realised_vol_matches_numpy() -> None:
+    closes = 100 * np.exp(np.cumsum(np.r_[0.0, np.random.default_rng(1).normal(0, 0.01, 30)]))
+    r = np.diff(np.log(closes[-22:]))
+    assert realised_vol(closes) == pytest.approx(r.std(ddof=1) * math.sqrt(252))
+    assert realised_vol(closes[:10]) is None
+
+
+def test_holiday_week() -> None:
+    trading = frozenset(weekdays(date(2020, 1, 1), date(2020, 1, 31), holidays=[date(2020, 1, 20)]))
+    assert holiday_week(date(2020, 1, 22), trading) and not holiday_week(date(2020, 1, 15), trading)
+
+
+def test_before_the_close_only_the_previous_close_is_known() -> None:
+    m = SyntheticMarket.path(date(2020, 1, 1), date(2020, 3, 31), seed=2, vix={date(2020, 3, 2): 30.0,
+                                                                              date(2020, 3, 3): 40.0})
+    b = builder(m)
+    noon, close = datetime(2020, 3, 3, 12, 0), datetime(2020, 3, 3, 16, 0)
+    assert b.vix(noon, at_close=False) == 30.0 and b.vix(close, at_close=True) == 40.0
+    hist = b.history_frame(date(2020, 3, 3), 5, inclusive=False)
+    assert hist.index[-1] == pd.Timestamp("2020-03-02") and len(hist) == 5
+    assert b.history_frame(date(2020, 3, 3), 5, inclusive=True).index[-1] == pd.Timestamp("2020-03-03")
+
+
+def test_vix_proxy_without_a_vix_series() -> None:
+    m = SyntheticMarket.path(date(2020, 1, 1), date(2020, 3, 31), seed=2)
+    b = builder(m)
+    closes = b.history("XYZ", date(2020, 3, 3), inclusive=True)
+    expected = realised_vol(closes)
+    assert expected is not None
+    assert b.vix(datetime(2020, 3, 3, 16), True) == pytest.approx(expected * CFG.backtest.implied_realised_ratio * 100)
+
+
+def test_iv_history_records_once_per_session() -> None:
+    b = builder(SyntheticMarket.path(date(2020, 1, 1), date(2020, 3, 31)))
+    b.record_iv({"XYZ": 0.2}, date(2020, 1, 2))
+    b.record_iv({"XYZ": 0.3}, date(2020, 1, 2))
+    b.record_iv({"XYZ": float("nan")}, date(2020, 1, 3))
+    b.record_iv({"XYZ": 0.25}, date(2020, 1, 6))
+    ctx = b.build(datetime(2020, 1, 6, 16), True, {})
+    assert ctx.iv_history["XYZ"] == (0.2, 0.25)
+
+
+class WithForecast(SyntheticMarket):
+    """A source with its own forecast path (as the default data has)."""
+
+    def forecast_vol(self, underlying: str, day: date, at_close: bool) -> float | None:
+        return 0.30 if at_close else 0.25
+
+
+def test_source_forecast_is_used() -> None:
+    m = WithForecast.path(date(2020, 1, 1), date(2020, 3, 31))
+    b = builder(m)
+    assert b.build(datetime(2020, 3, 2, 16), True, {}).forecast_vol == {"XYZ": 0.30}
+    assert b.build(datetime(2020, 3, 2, 12), False, {}).forecast_vol == {"XYZ": 0.25}
