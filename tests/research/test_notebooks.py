@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -27,11 +29,11 @@ def test_every_notebook_is_listed() -> None:
 
 
 def _unguarded_qb(source: str) -> list[int]:
-    """Lines using ``qb`` outside an ``if IN_LEAN:`` body."""
+    """Lines using ``qb`` or ``lean`` (LEAN's module) outside an ``if IN_LEAN:`` body."""
     bad: list[int] = []
 
     def visit(node: ast.AST, guarded: bool) -> None:
-        if isinstance(node, ast.Name) and node.id == "qb" and not guarded:
+        if isinstance(node, ast.Name) and node.id in ("qb", "lean") and not guarded:
             bad.append(node.lineno)
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "IN_LEAN":
             for child in node.body:
@@ -50,15 +52,41 @@ def _unguarded_qb(source: str) -> list[int]:
 def test_quantbook_is_guarded(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    guards = [i for i, s in enumerate(code) if "qb = QuantBook()" in s]
+    guards = [i for i, s in enumerate(code) if "qb = lean.QuantBook()" in s]
     assert len(guards) == 1 and "except Exception" in code[guards[0]]
+    assert not any("import *" in source for source in code)  # LEAN's names would shadow the project's
     for source in code[guards[0] + 1:]:
         assert _unguarded_qb(source) == [], source[:120]  # every QuantBook call sits under `if IN_LEAN:`
 
 
 def test_guard_check_has_teeth() -> None:
     assert _unguarded_qb("x = qb.history(s)\nif IN_LEAN:\n    y = qb.add_equity('SPY')") == [1]
-    assert _unguarded_qb("if IN_LEAN:\n    y = qb.history()\nelse:\n    y = 1") == []
+    assert _unguarded_qb("if IN_LEAN:\n    y = qb.history()\nelse:\n    y = lean.Resolution.DAILY") == [4]
+
+
+@pytest.mark.slow
+def test_quantbook_cells_type_check_against_the_lean_stubs(tmp_path: Path) -> None:
+    # The QuantBook branches never run here (that needs LEAN's Docker image), so mypy checks them against
+    # quantconnect-stubs: a misspelt method or a wrong argument fails this test.
+    files = []
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        target = tmp_path / f"nb_{path.stem}.py"
+        target.write_text("\n\n".join(c.source for c in nb.cells if c.cell_type == "code") + "\n")
+        files.append(str(target))
+    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                             "--ignore-missing-imports", *files],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_type_check_catches_a_misspelt_quantbook_call(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import AlgorithmImports as lean\n\nqb = lean.QuantBook()\nqb.option_histroy('GOOG')\n")
+    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml"),
+                             "--ignore-missing-imports", str(bad)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode != 0 and "option_histroy" in result.stdout
 
 
 def _missing(modules: tuple[str, ...]) -> list[str]:
