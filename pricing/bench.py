@@ -9,6 +9,7 @@ QuantLib is a development dependency; without it the ratios are skipped.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 import tracemalloc
@@ -180,27 +181,31 @@ def bench_pricing() -> list[str]:
             say(f"  {name:20s} max ${e.max():.5f}  p99 ${np.quantile(e, 0.99):.5f}  mean ${e.mean():.6f}")
 
     a = _contracts(20_000, 3)
-    at = a["days"] / 365.0
-    aargs = (a["s"], a["k"], at, a["r"], a["q"], a["v"], a["call"])
-    american(*(x[:5] for x in aargs))
-    ref = N_QL_AMER / _best(lambda: ql_loops.american(a, N_QL_AMER)) if ql_loops is not None else None
+    s_, k_, r_, q_, v_, c_ = a["s"], a["k"], a["r"], a["q"], a["v"], a["call"]
+    t_ = a["days"] / 365.0
+    american(s_[:5], k_[:5], t_[:5], r_[:5], q_[:5], v_[:5], c_[:5])
+    amer_ref: float | None = None
+    if ql_loops is not None:
+        amer_ref = N_QL_AMER / _best(lambda: ql_loops.american(a, N_QL_AMER))
     for name, scheme in (("DEFAULT", DEFAULT), ("FAST", FAST)):
-        ours = a["s"].size / _best(lambda scheme=scheme: american_price(*aargs, scheme, parallel=False))
+        run = functools.partial(american_price, s_, k_, t_, r_, q_, v_, c_, scheme, parallel=False)
+        ours = s_.size / _best(run)
         line = f"American price, {name:7s}, 1 thread:   ours {ours / 1e3:6.1f} k/s"
-        if ref is not None:
-            line += f"; QuantLib QdFp fast loop {ref / 1e3:5.1f} k/s -> ratio {ours / ref:5.1f}x"
+        if amer_ref is not None:
+            line += f"; QuantLib QdFp fast loop {amer_ref / 1e3:5.1f} k/s -> ratio {ours / amer_ref:5.1f}x"
         say(line)
     if threads() > 1:
-        wall_ours = a["s"].size / _best(lambda: american_price(*aargs), clock=time.perf_counter)
+        wall_ours = s_.size / _best(lambda: american_price(s_, k_, t_, r_, q_, v_, c_), clock=time.perf_counter)
         line = f"American price, DEFAULT, {threads()} threads, wall clock: ours {wall_ours / 1e3:6.1f} k/s"
         if ql_loops is not None:
             wall_ref = N_QL_AMER / _best(lambda: ql_loops.american(a, N_QL_AMER), clock=time.perf_counter)
             line += f"; QuantLib loop {wall_ref / 1e3:5.1f} k/s -> ratio {wall_ours / wall_ref:5.1f}x"
         say(line + f" (machine load {os.getloadavg()[0]:.1f})")
-    n_g = 5_000
-    ours = n_g / _best(lambda: american(*(x[:n_g] for x in aargs)), 1)
+    n = 5_000
+    sub = (s_[:n], k_[:n], t_[:n], r_[:n], q_[:n], v_[:n], c_[:n])
+    ours = n / _best(lambda: american(*sub), 1)
     say(f"American price + 5 Greeks (DEFAULT): ours {ours / 1e3:6.1f} k/s")
-    pa = american_price(*(x[:n_g] for x in aargs))
-    ours = n_g / _best(lambda: analyse_arrays(pa, *(x[:n_g] for x in aargs[:5]), a["call"][:n_g], True), 1)
+    pa = american_price(*sub)
+    ours = n / _best(lambda: analyse_arrays(pa, s_[:n], k_[:n], t_[:n], r_[:n], q_[:n], c_[:n], True), 1)
     say(f"American IV + 5 Greeks (DEFAULT):    ours {ours / 1e3:6.1f} k/s")
     return lines

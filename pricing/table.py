@@ -8,8 +8,7 @@ are ``YYYY-MM-DD``; ``as_of`` may carry a time (``YYYY-MM-DD HH:MM``), which onl
 
 Output: the input columns unchanged, then ``iv, price, delta, gamma, theta, vega, rho, prob_otm, error``.
 ``iv`` and ``price``, when already input columns, stay in place and are filled in: ``price`` is the model
-price at ``iv`` (equal to the input mid when the IV was solved from it); rows with an error keep their input
-text there. Theta is per calendar day, vega and rho per point. A bad row never raises: its
+price at ``iv`` where ``iv`` was given, else the input mid; rows with an error keep their input text there. Theta is per calendar day, vega and rho per point. A bad row never raises: its
 outputs are empty and ``error`` names the first problem (``bad_<column>``, ``missing_iv_or_price``,
 ``expired`` or an implied-volatility reason of :mod:`pricing.iv`).
 """
@@ -109,19 +108,22 @@ def greeks_table(df: pd.DataFrame) -> pd.DataFrame:
         i = by_price
         res = analyse_arrays(price_in[i], spot[i], strike[i], t[i], rate[i], div[i], is_call[i], american[i],
                              touch=False)  # fmt: skip
-        for name in ("iv", "price", "delta", "gamma", "theta", "vega", "rho", "prob_otm"):
+        for name in ("iv", "delta", "gamma", "theta", "vega", "rho", "prob_otm"):
             out[name][i] = getattr(res, name)
+        out["price"][i] = price_in[i]  # the quote itself (the model reprices it to rounding)
         error[i] = res.error
 
     result = df.copy()
     failed_rows = error != ""
+    keep_price = failed_rows | use_price  # a solved quote keeps its own text too
     for name in OUTPUTS:
         if name == "error":
             result[name] = error
         elif name in ("iv", "price") and name in df.columns:
             # Rows that failed keep what the input said, so the reason can be checked against it.
             col = df[name].to_numpy(dtype=object).copy()
-            col[~failed_rows] = out[name][~failed_rows]
+            keep = keep_price if name == "price" else failed_rows
+            col[~keep] = out[name][~keep]
             result[name] = col
         else:
             result[name] = out[name]

@@ -9,7 +9,6 @@ deterministic for the same data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -211,14 +210,13 @@ def realised_vol(
 ) -> pd.Series:
     """Rolling realised volatility of a bar frame with ``open, high, low, close`` columns by name of estimator
     (``close_to_close``, ``parkinson``, ``garman_klass``, ``yang_zhang``)."""
-    cols: Sequence[str]
     if estimator == "close_to_close":
         return close_to_close(bars["close"], window, periods_per_year)
     if estimator == "parkinson":
         return parkinson(bars["high"], bars["low"], window, periods_per_year)
-    cols = ("open", "high", "low", "close")
+    o, h, lo, c = bars["open"], bars["high"], bars["low"], bars["close"]
     if estimator == "garman_klass":
-        return garman_klass(*(bars[c] for c in cols), window=window, periods_per_year=periods_per_year)
+        return garman_klass(o, h, lo, c, window, periods_per_year)
     if estimator == "yang_zhang":
-        return yang_zhang(*(bars[c] for c in cols), window=window, periods_per_year=periods_per_year)
+        return yang_zhang(o, h, lo, c, window, periods_per_year)
     raise ValueError(f"unknown estimator {estimator!r}")
