@@ -88,3 +88,11 @@ def test_no_feasible_configuration_exits_1(tmp_path: Path, capsys: pytest.Captur
     assert _run(tmp_path, "--method", "grid", space=space) == 1
     assert "no trial met every constraint" in capsys.readouterr().err
     assert not (tmp_path / "out" / "best.json").exists()
+
+
+def test_lean_command_names_the_same_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(tmp_path, "--lean-command") == 0
+    out = capsys.readouterr().out.strip()
+    assert out == ("lean optimize . --strategy 'Grid Search' --target 'Sharpe Ratio' --target-direction max "
+                   "--parameter max_trade_pct 0.01 0.05 0.01 --constraint 'Drawdown < 0.15'")
+    assert not (tmp_path / "out").exists()

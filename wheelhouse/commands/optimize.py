@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -23,7 +24,7 @@ from domain.config import ConfigError, StrategyConfig, load_config_json
 from wheelhouse.errors import CommandError
 from wheelhouse.research.executors import ExecutorError, open_executor
 from wheelhouse.research.search import Method, SearchResult, planned_trials, run_search
-from wheelhouse.research.space import SearchSpace, load_space
+from wheelhouse.research.space import SearchSpace, lean_optimize_arguments, load_space
 from wheelhouse.research.trial import DataSpec, Trial
 from wheelhouse.research.walkforward import WalkForwardReport, run_walk_forward, window_summary
 
@@ -53,6 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder of recorded reviews to replay, LEAN's local ObjectStore (default: %(default)s)")
     p.add_argument("--out", type=Path, help="output folder (default: optimizations/<timestamp>)")
     p.add_argument("--no-report", action="store_true", help="skip the full report of the chosen configuration")
+    p.add_argument("--lean-command", action="store_true",
+                   help="print the equivalent 'lean optimize .' command for the space's numeric grid, then exit")
     p.add_argument("--trial", default=DEFAULT_TRIAL, help=argparse.SUPPRESS)  # MODULE:FUNCTION, for custom trials
     p.set_defaults(func=run)
 
@@ -104,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
         space = load_space(args.space, base=config.to_parameters())
     except ConfigError as exc:
         raise CommandError(str(exc)) from None
+    if args.lean_command:
+        print("lean optimize . " + shlex.join(lean_optimize_arguments(space)))
+        return 0
     if args.trials is not None and args.trials < 1:
         raise CommandError("--trials must be at least 1")
     trial = load_trial(args.trial)
