@@ -78,18 +78,26 @@ def solve_total_vol(x: float, beta: float) -> float:
     emx = 1.0 / ex
     sc = math.sqrt(-2.0 * x)
     if sc > 0.0:
-        bc = ex * norm_cdf(x / sc + 0.5 * sc) - emx * norm_cdf(x / sc - 0.5 * sc)
+        # At the inflection point d1 = 0, so b and b' there cost one erfc; they also start the iteration.
+        bc = 0.5 * ex - emx * norm_cdf(-sc)
         s = sc
+        b = bc
+        v = ex * _INV_SQRT_2PI
+        known = True
     else:
         bc = 0.0
         s = min(beta * _SQRT_2PI, 0.5 * S_MAX)  # at the money: Brenner-Subrahmanyam guess
+        b = v = 0.0
+        known = False
     use_log = beta < bc
     log_beta = math.log(beta)
     x2 = x * x
     for _ in range(100):
-        d1 = x / s + 0.5 * s
-        b = ex * norm_cdf(d1) - emx * norm_cdf(d1 - s)
-        v = ex * _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+        if not known:
+            d1 = x / s + 0.5 * s
+            b = ex * norm_cdf(d1) - emx * norm_cdf(d1 - s)
+            v = ex * _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1)
+        known = False
         curv = x2 / (s * s * s) - 0.25 * s  # b'' / b'
         if use_log:
             if b <= 0.0:  # underflow: the root lies above
