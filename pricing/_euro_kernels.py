@@ -331,3 +331,19 @@ def iv_greeks_loop(
         res = bsm_one(spot[i], strike[i], t[i], rate[i], div[i], iv, is_call[i], touch)
         for j in range(8):
             out[j + 1, i] = res[j]
+
+
+@njit
+def bsm_price_loop(
+    spot: np.ndarray,
+    strike: np.ndarray,
+    t: np.ndarray,
+    rate: np.ndarray,
+    div: np.ndarray,
+    vol: np.ndarray,
+    is_call: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Price only of :func:`bsm_one` over flat arrays (the compiler drops the unused Greeks)."""
+    for i in range(spot.size):
+        out[i] = bsm_one(spot[i], strike[i], t[i], rate[i], div[i], vol[i], is_call[i], False)[0]

@@ -99,3 +99,19 @@ def bsm(
         prob_otm=prob_otm,
         prob_touch=prob_touch,
     )
+
+
+def bsm_price(
+    spot: ArrayLike,
+    strike: ArrayLike,
+    t: ArrayLike,
+    rate: ArrayLike,
+    div: ArrayLike,
+    vol: ArrayLike,
+    is_call: ArrayLike,
+) -> NDArray[np.float64]:
+    """European price only (same numbers as ``bsm(...).price``), for full revaluation under many scenarios."""
+    shape, (s, k, tt, r, q, v), (call,) = flat_broadcast((spot, strike, t, rate, div, vol), (is_call,))
+    out = np.empty(s.size, dtype=np.float64)
+    ek.bsm_price_loop(s, k, tt, r, q, v, call, out)
+    return out.reshape(shape)

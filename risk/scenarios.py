@@ -2,7 +2,7 @@
 
 A scenario moves every underlying by a simple return ``r``, every implied volatility by a relative change
 ``v`` (``iv' = iv x (1 + v)``, floored at :data:`VOL_FLOOR`), the rate by ``rate_shift`` and time by ``dt``
-years. Full revaluation prices each option again with :func:`pricing.bsm.bsm` (European BSM at the shocked
+years. Full revaluation prices each option again with :func:`pricing.bsm.bsm_price` (European BSM at the shocked
 inputs) and subtracts the BSM value at today's inputs, so the one-day P&L does not mix two models; stock
 moves by ``r``. Where a scenario source gives no volatility move, ``v = vol_spot_beta x r`` (implied vol
 rises when the underlying falls; the setting's default -5 means a 2% fall lifts IV by 10% of itself).
@@ -69,7 +69,7 @@ def euro_greeks(book: Book) -> EuroGreeks:
 
 def revalue(book: Book, scen: Scenarios, base: EuroGreeks | None = None) -> FloatArray:
     """Full-revaluation P&L in $ of ``book`` under each scenario, shape (scenarios,)."""
-    from pricing.bsm import bsm
+    from pricing.bsm import bsm_price
 
     base = base or euro_greeks(book)
     n = len(scen)
@@ -92,7 +92,7 @@ def revalue(book: Book, scen: Scenarios, base: EuroGreeks | None = None) -> Floa
         spot = s0 * (1.0 + scen.returns[a:b, und])
         shocked = vol * (1.0 + scen.vol_rel[a:b, und])
         iv = np.where(vol > 0, np.maximum(shocked, VOL_FLOOR), 0.0)
-        price = bsm(spot, k, t1, book.rate + scen.rate_shift, q, iv, call).price
+        price = bsm_price(spot, k, t1, book.rate + scen.rate_shift, q, iv, call)
         pnl[a:b] += np.nan_to_num(price) @ weight - base_value
     return pnl
 
