@@ -39,8 +39,9 @@ def timed_trial(inner: Trial, parameters: Mapping[str, str], spec: DataSpec) -> 
     return answer
 
 
-def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers: int, seed: int) -> dict[str, float]:
-    space = load_space(space_path)
+def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers: int, seed: int,
+            base: dict[str, str] | None = None) -> dict[str, float]:
+    space = load_space(space_path, base)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -63,14 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--trial", default="wheelhouse.research.trial:backtest_trial")
+    parser.add_argument("--config", default="config.json", help="base settings (defaults when absent)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a base setting")
     args = parser.parse_args(argv)
-    from wheelhouse.commands.optimize import load_trial
+    from wheelhouse.commands.optimize import base_parameters, load_trial
 
     trial = load_trial(args.trial)
+    base = base_parameters(args.config, args.set).to_parameters()
     spec = DataSpec(folder=args.data, start=args.start, end=args.end)
     rows = []
     for w in args.workers:
-        row = measure(trial, args.space, spec, args.trials, w, args.seed)
+        row = measure(trial, args.space, spec, args.trials, w, args.seed, base)
         rows.append(row)
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
     reference = rows[0]["wall_seconds"]

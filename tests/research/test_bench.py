@@ -1,0 +1,29 @@
+"""The scaling benchmark runs the same seeded search on each pool size and reports the speed-up."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from wheelhouse.research import bench
+
+
+@pytest.mark.slow
+def test_bench_prints_one_row_per_pool_and_the_speed_up(capsys: pytest.CaptureFixture[str]) -> None:
+    code = bench.main(["--trials", "3", "--workers", "1", "2", "--trial", "tests.research.trials:synthetic_trial",
+                       "--start", "2010-01-01", "--end", "2011-12-31", "--config", "/no/such/config.json"])
+    assert code == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    rows = [json.loads(line) for line in lines[:2]]
+    assert [r["workers"] for r in rows] == [1, 2] and all(r["trials"] == 3 and r["failed"] == 0 for r in rows)
+    assert all(r["trial_cpu_seconds"] > 0 for r in rows)
+    assert lines[2].startswith("speed-up 1 -> 2 workers:")
+
+
+def test_timed_trial_adds_cpu_seconds() -> None:
+    from tests.research.trials import synthetic_trial
+    from wheelhouse.research.trial import DataSpec
+
+    answer = bench.timed_trial(synthetic_trial, {}, DataSpec())
+    assert answer["cpu_seconds"] >= 0 and "sharpe" in answer
