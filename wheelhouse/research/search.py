@@ -112,7 +112,10 @@ def grid_points(space: SearchSpace, limit: int | None = None) -> tuple[list[Poin
     for combo in itertools.product(*(d.grid() for d in space.dimensions)):
         point = dict(zip(names, combo, strict=True))
         error = space.check(point)
-        (skipped.append((point, error)) if error else valid.append(point))
+        if error:
+            skipped.append((point, error))
+        else:
+            valid.append(point)
     return valid, skipped
 
 
@@ -131,7 +134,10 @@ def random_points(space: SearchSpace, n: int, seed: int) -> tuple[list[Point], l
             continue
         seen.add(key)
         error = space.check(point)
-        (skipped.append((point, error)) if error else valid.append(point))
+        if error:
+            skipped.append((point, error))
+        else:
+            valid.append(point)
     return valid, skipped
 
 
