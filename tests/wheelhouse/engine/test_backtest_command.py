@@ -41,11 +41,12 @@ def test_lean_folder_run_writes_the_report(lean_data: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     code = main(["backtest", "--quiet", "--data", str(lean_data), "--set", "underlyings=GOOG", "--set",
-                 "resolution=minute", "--start", "2015-12-22", "--end", "2015-12-31", "--out", str(out),
-                 "--review-cache", str(tmp_path / "cache"), "--sequential"])
+                 "resolution=minute", "--start", "2015-12-22", "--end", "2015-12-28", "--out", str(out),
+                 "--review-cache", str(tmp_path / "cache"), "--no-benchmarks"])
     assert code == 0
     assert f"report: {out / 'report.html'}" in capsys.readouterr().out
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["model_priced"] is False and stats["start"] == "2015-12-22" and stats["end"] == "2015-12-31"
+    assert stats["model_priced"] is False and stats["start"] == "2015-12-22" and stats["end"] == "2015-12-28"
+    assert stats["benchmarks"] == {"put_write": None, "buy_write": None, "underlying": None}
     assert "LEAN data folder" in stats["data"]
     assert (out / "state" / "wheelhouse" / "wheel").is_file()  # the run's state, written at the end
