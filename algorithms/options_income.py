@@ -63,7 +63,7 @@ class OptionsIncomeAlgorithm(QCAlgorithm):
             option = self.add_option(ticker, resolution)
             option.set_filter(option_filter(self.config))
         store = ObjectStoreState(self)
-        self.screening = ScreeningAlphaModel(self.config, reference=reference_source(self))
+        self.screening = ScreeningAlphaModel(self.config, reference=reference_source(self), store=store)
         self.review = ReviewedAlphaModel(self.screening, self.config, store)
         self.execution_model = LimitOrderExecutionModel(self.config, store)
         self.set_alpha(self.review)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -14,7 +15,11 @@ from alpha.screen import ScreenResult, screen_many
 from alpha.tags import insight_tag
 from alpha.universe import keep_contract, universe_bands
 from domain.config import StrategyConfig
+from domain.state import StateStore
 from domain.types import ChainSnapshot, MarketContext, OptionQuote, Reference
+
+HISTORY_KEY = "wheelhouse/alpha/history"
+"""Store key of the screen's IV history and closes (JSON)."""
 
 REALISED_WINDOW = 21
 """Daily readings of the underlying (at screen time) behind the realised-vol regime proxy."""
@@ -64,7 +69,8 @@ class ScreeningAlphaModel(AlphaModel):
     """
 
     def __init__(self, config: StrategyConfig, reference: ReferenceSource | None = None,
-                 screen_time: time = time(10, 0), vix_symbol: Symbol | None = None) -> None:
+                 screen_time: time = time(10, 0), vix_symbol: Symbol | None = None,
+                 store: StateStore | None = None) -> None:
         super().__init__()
         self.config = config
         self.name = "ScreeningAlphaModel"
@@ -77,6 +83,8 @@ class ScreeningAlphaModel(AlphaModel):
         self.last_result: ScreenResult | None = None
         self.last_market: MarketContext | None = None
         self._screened_on: date | None = None
+        self.store = store
+        self._load_history()
 
     def update(self, algorithm: QCAlgorithm, data: Slice) -> list[Insight]:
         now = algorithm.time
@@ -146,6 +154,20 @@ class ScreeningAlphaModel(AlphaModel):
         lookback = self.config.general.iv_lookback_days
         for series in (*self.iv_history.values(), *self.closes.values()):
             del series[:-lookback]
+        if self.store is not None:
+            self.store.save(HISTORY_KEY, json.dumps({"iv_history": self.iv_history, "closes": self.closes}))
+
+    def _load_history(self) -> None:
+        """IV history and closes survive restarts, so IV rank/percentile need not start from nothing."""
+        text = self.store.read(HISTORY_KEY) if self.store is not None else None
+        if not text:
+            return
+        try:
+            saved = json.loads(text)
+            self.iv_history = {str(k): [float(x) for x in v] for k, v in saved["iv_history"].items()}
+            self.closes = {str(k): [float(x) for x in v] for k, v in saved["closes"].items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.iv_history, self.closes = {}, {}
 
     def on_securities_changed(self, algorithm: QCAlgorithm, changes: SecurityChanges) -> None:
         return None

@@ -170,3 +170,21 @@ def test_option_filter_keeps_the_dte_band_and_deltas_near_the_bands(fake_lean: M
              contract(put, -0.50), contract(put, -0.04), contract(put, 0.0)]
     # calls keep deltas in [0.05, 0.45], puts in [-0.45, -0.05]; a missing (0) delta is kept
     assert select(items) == [items[0], items[2], items[3], items[6]]
+
+
+def test_history_survives_a_restart(fake_lean: ModuleType) -> None:
+    from alpha.lean_adapter import HISTORY_KEY, ScreeningAlphaModel
+    from domain.state import MemoryStore
+
+    store = MemoryStore()
+    model = ScreeningAlphaModel(StrategyConfig(), reference=FixedSource(), store=store)
+    algo, data = build(fake_lean, dt.datetime(2015, 12, 24, 10, 5))
+    model.update(algo, data)
+    assert HISTORY_KEY in store.data
+    restarted = ScreeningAlphaModel(StrategyConfig(), reference=FixedSource(), store=store)
+    assert restarted.iv_history == model.iv_history and restarted.closes == {"XYZ": [105.0]}
+    next_day, data = build(fake_lean, dt.datetime(2015, 12, 28, 10, 1))
+    restarted.update(next_day, data)
+    assert restarted.last_market is not None and len(restarted.last_market.iv_history["XYZ"]) == 1
+    store.save(HISTORY_KEY, "{not json")
+    assert ScreeningAlphaModel(StrategyConfig(), store=store).iv_history == {}
