@@ -117,3 +117,22 @@ def test_benchmarks_are_run_out_of_sample_only() -> None:
     in_sample = [b for s, b in seen if s in (date(2010, 1, 1), date(2011, 1, 1)) and b == ()]
     out_of_sample = [s for s, b in seen if b == ("put_write",)]
     assert len(in_sample) == 4 and sorted(out_of_sample) == [date(2011, 1, 1), date(2012, 1, 1)]  # type: ignore[type-var]
+
+
+def test_a_failed_window_is_reported_and_left_out_of_the_totals() -> None:
+    def trial(params, spec):  # type: ignore[no-untyped-def]
+        if spec.start == date(2011, 1, 1) and spec.benchmarks:  # the first out-of-sample year stops
+            raise RuntimeError("invariant 'max_trade_pct' violated")
+        return synthetic_trial(params, spec)
+
+    space = parse_space({"parameters": {}})
+    with ThreadPoolExecutor(1) as pool:
+        rep = run_walk_forward(space, trial, DataSpec(), pool, date(2010, 1, 1), date(2013, 12, 31),
+                               in_months=12, out_months=12)
+    assert [r.failed for r in rep.results] == [True, False, False] and rep.excluded == [1]
+    assert "max_trade_pct" in rep.results[0].note
+    parts = [synthetic_trial({}, DataSpec(start=r.window.out_start, end=r.window.out_end, benchmarks=("put_write",)))
+             ["returns"] for r in rep.results[1:]]
+    assert rep.stitched and rep.total_out["sharpe"] == pytest.approx(metrics.sharpe(pd.concat(parts).to_numpy()))
+    assert rep.total_in["sharpe"] == pytest.approx(np.mean([r.in_sample["sharpe"] for r in rep.results[1:]]))
+    assert "Totals cover 2 of 3 windows" in rep.markdown()

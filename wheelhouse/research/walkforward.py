@@ -11,7 +11,8 @@ Totals: in-sample is the mean over windows; out-of-sample statistics come from t
 daily returns (each window starts flat with fresh capital, so the stitched path is what re-optimising once a
 year would have earned), computed with the same definitions as ``stats.json`` (``wheelhouse.report.stats``,
 risk-free rate from the trials' ``risk_free`` series when given); when trials give no daily returns, the mean
-over windows is used instead. The gap
+over windows is used instead. A window whose in-sample or out-of-sample run stopped with an error (an
+engine invariant, missing data) is shown with its error and left out of every total. The gap
 is ``(in - out) / |in|`` for an objective to maximise (``(out - in) / |in|`` to minimise); a gap above
 ``max_gap`` (10%) is flagged, per window and in total.
 """
@@ -90,6 +91,7 @@ class WindowResult:
     feasible: bool
     trials: int
     note: str = ""
+    failed: bool = False  # the in-sample choice or the out-of-sample run stopped with an error
 
 
 @dataclass
@@ -105,6 +107,12 @@ class WalkForwardReport:
     total_benchmark: dict[str, float] = field(default_factory=dict)
     gap: float = math.nan
     out_returns: pd.Series | None = None
+    stitched: bool = True  # totals from stitched daily returns (else the mean over windows)
+
+    @property
+    def excluded(self) -> list[int]:
+        """Windows left out of the totals because a run in them stopped with an error."""
+        return [r.window.number for r in self.results if r.failed]
 
     @property
     def flagged(self) -> bool:
@@ -137,10 +145,11 @@ class WalkForwardReport:
         target = self.space.objective.target
         if target not in keys:
             keys.insert(0, target)
+        how = "stitched" if self.stitched else "mean of windows"
         return pd.DataFrame({
             "in_sample (mean of windows)": [self.total_in.get(k, math.nan) for k in keys],
-            "out_of_sample (stitched)": [self.total_out.get(k, math.nan) for k in keys],
-            f"{self.benchmark_name} (stitched)": [self.total_benchmark.get(k, math.nan) for k in keys],
+            f"out_of_sample ({how})": [self.total_out.get(k, math.nan) for k in keys],
+            f"{self.benchmark_name} ({how})": [self.total_benchmark.get(k, math.nan) for k in keys],
         }, index=pd.Index(keys, name="statistic"))
 
     def markdown(self) -> str:
@@ -156,6 +165,10 @@ class WalkForwardReport:
             "",
             f"Total in-sample vs out-of-sample gap on {target}: {self.gap:.1%}{flag}",
         ]
+        if self.excluded:
+            used = len(self.results) - len(self.excluded)
+            lines.append(f"Totals cover {used} of {len(self.results)} windows; left out (a run stopped with an "
+                         f"error, see the notes): {', '.join(map(str, self.excluded))}.")
         return "\n".join(lines)
 
 
@@ -174,11 +187,10 @@ def _markdown(frame: pd.DataFrame) -> str:
     return "\n".join([head, rule, *body])
 
 
-def _stitched(outputs: list[dict[str, Any] | None], key: str, name: str | None = None) -> pd.Series | None:
+def _stitched(outputs: list[dict[str, Any]], key: str, name: str | None = None) -> pd.Series | None:
+    """The windows' series under ``key`` (or ``key[name]``) end to end; None when any window lacks it."""
     parts = []
     for o in outputs:
-        if o is None:
-            return None
         s = o.get(key) if name is None else (o.get(key) or {}).get(name)
         if not isinstance(s, pd.Series) or s.empty:
             return None
@@ -260,20 +272,29 @@ def run_walk_forward(
             notes.append("no in-sample trial met the constraints; least-violating kept")
         report.results.append(WindowResult(w, dict(rec.point), rec.stats, oos, bench, gap,
                                            math.isfinite(gap) and gap > max_gap, rec.feasible, count,
-                                           "; ".join(notes)))
-    report.total_in = _mean([r.in_sample for r in report.results])
+                                           "; ".join(notes), failed=bool(rec.error or error)))
+    _totals(report, [o for r, o in zip(report.results, outputs, strict=True) if not r.failed and o is not None])
+    return report
+
+
+def _totals(report: WalkForwardReport, outputs: list[dict[str, Any]]) -> None:
+    """Fill the totals from the windows whose runs all completed (failed windows are listed, not averaged)."""
+    target = report.space.objective.target
+    done = [r for r in report.results if not r.failed]
+    report.total_in = _mean([r.in_sample for r in done])
     returns = _stitched(outputs, "returns")
     report.out_returns = returns
+    report.stitched = returns is not None
     risk_free = _stitched(outputs, "risk_free")
     report.total_out = stitched_stats(returns, risk_free) if returns is not None else _mean(
-        [r.out_of_sample for r in report.results])
+        [r.out_of_sample for r in done])
     if target not in SUMMARY_KEYS:
-        report.total_out[target] = _mean([r.out_of_sample for r in report.results]).get(target, math.nan)
-    bench_returns = _stitched(outputs, "benchmark_returns", benchmark)
+        report.total_out[target] = _mean([r.out_of_sample for r in done]).get(target, math.nan)
+    bench_returns = _stitched(outputs, "benchmark_returns", report.benchmark_name)
     report.total_benchmark = stitched_stats(bench_returns, risk_free) if bench_returns is not None else _mean(
-        [r.benchmark for r in report.results])
-    report.gap = relative_gap(report.total_in.get(target, math.nan), report.total_out.get(target, math.nan), direction)
-    return report
+        [r.benchmark for r in done])
+    report.gap = relative_gap(report.total_in.get(target, math.nan), report.total_out.get(target, math.nan),
+                              report.space.objective.direction)
 
 
 def window_summary(report: WalkForwardReport) -> Mapping[str, Any]:
@@ -287,7 +308,8 @@ def window_summary(report: WalkForwardReport) -> Mapping[str, Any]:
             {"window": r.window.number, "in_sample": [str(r.window.in_start), str(r.window.in_end)],
              "out_of_sample": [str(r.window.out_start), str(r.window.out_end)], "chosen": r.chosen,
              "in_sample_stats": r.in_sample, "out_of_sample_stats": r.out_of_sample, "benchmark_stats": r.benchmark,
-             "gap": r.gap, "flagged": r.flagged, "feasible": r.feasible, "trials": r.trials, "note": r.note}
+             "gap": r.gap, "flagged": r.flagged, "feasible": r.feasible, "trials": r.trials, "note": r.note,
+             "failed": r.failed}
             for r in report.results
         ],
         "total_in_sample": report.total_in,
@@ -295,5 +317,7 @@ def window_summary(report: WalkForwardReport) -> Mapping[str, Any]:
         "total_benchmark": report.total_benchmark,
         "gap": report.gap,
         "flagged": report.flagged,
+        "totals_from": "stitched daily returns" if report.stitched else "mean of windows",
+        "excluded_windows": report.excluded,
     }
 
