@@ -115,3 +115,19 @@ def test_crisis_stress_uses_only_crisis_days() -> None:
     assert cagr.min() < cagr.max()  # both crises are drawn from
     with pytest.raises(ValueError, match="no crisis"):
         crisis_stress(_series(), CRISES[2:])
+
+
+def test_sharpe_with_risk_free_matches_the_stats_json_definition() -> None:
+    from wheelhouse.report.stats import performance
+
+    days = pd.bdate_range("2015-01-02", periods=600)
+    returns = pd.Series(np.random.default_rng(3).normal(0.0004, 0.008, 600), index=days)
+    rates = pd.Series(np.linspace(0.01, 0.03, 600), index=days)
+    equity = 1e6 * (1 + returns).cumprod()
+    expected = performance(equity, 1e6, rates)
+    result = bootstrap_daily(returns, reps=50, seed=1, risk_free=rates)
+    assert result.point["sharpe"] == pytest.approx(expected["sharpe"], rel=1e-9)
+    assert result.point["max_drawdown"] == pytest.approx(expected["max_drawdown"], rel=1e-9)
+    assert result.point["sharpe"] < bootstrap_daily(returns, reps=50, seed=1).point["sharpe"]  # excess < raw
+    with pytest.raises(ValueError, match="one rate per return"):
+        bootstrap_daily(returns, reps=10, risk_free=rates.iloc[:-1])

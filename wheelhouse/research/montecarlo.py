@@ -82,10 +82,24 @@ def _clean(returns: npt.ArrayLike | pd.Series) -> npt.NDArray[np.float64]:
     return r
 
 
-def _path_stats(r: npt.NDArray[np.float64], rate: float = 0.0) -> npt.NDArray[np.float64]:
-    """CAGR, Sharpe, max drawdown and volatility of one daily path (the order of METRICS)."""
-    return np.array([float(metrics.cagr(r)), float(metrics.sharpe(r, rate)), float(metrics.max_drawdown(r)),
+def _path_stats(r: npt.NDArray[np.float64], rf: npt.NDArray[np.float64] | float = 0.0) -> npt.NDArray[np.float64]:
+    """CAGR, Sharpe, max drawdown and volatility of one daily path (the order of METRICS).
+
+    ``rf``: the risk-free return of each day (or one number); the Sharpe ratio is the mean excess return over
+    the standard deviation of returns, annualised with 252 sessions, as in ``stats.json``.
+    """
+    sd = float(np.std(r, ddof=1)) if r.size > 1 else math.nan
+    sharpe = float(np.mean(r - rf)) / sd * math.sqrt(metrics.PERIODS_PER_YEAR) if sd > 0 else math.nan
+    return np.array([float(metrics.cagr(r)), sharpe, float(metrics.max_drawdown(r)),
                      float(metrics.annual_volatility(r))])
+
+
+def period_rates(annual: pd.Series) -> npt.NDArray[np.float64]:
+    """Each session's risk-free return from annual rates indexed by date, over the calendar days since the
+    previous session (one day for the first), continuously compounded as in ``stats.json``."""
+    idx = pd.DatetimeIndex(pd.to_datetime(annual.index))
+    days = np.diff(np.concatenate([[idx[0].toordinal() - 1], [d.toordinal() for d in idx]])) if len(idx) else []
+    return np.expm1(annual.to_numpy(dtype=float) * np.asarray(days, dtype=float) / 365.0)
 
 
 def _cagr_years(r: npt.NDArray[np.float64], years: float) -> float:
@@ -106,13 +120,27 @@ def block_length(returns: npt.ArrayLike, block: int | str = 21) -> int:
 
 
 def bootstrap_daily(returns: npt.ArrayLike | pd.Series, reps: int = 1000, block: int | str = 21, seed: int = 7,
-                    confidence: float = 0.95, rate: float = 0.0) -> MonteCarloResult:
-    """Stationary block bootstrap of daily returns -> intervals on CAGR, Sharpe, max drawdown, volatility."""
-    r = _clean(returns)
+                    confidence: float = 0.95, risk_free: pd.Series | None = None) -> MonteCarloResult:
+    """Stationary block bootstrap of daily returns -> intervals on CAGR, Sharpe, max drawdown, volatility.
+
+    ``risk_free``: annual rates per session (the trial's ``risk_free``, aligned with ``returns``); each day's
+    risk-free return is resampled together with that day's return, so the Sharpe ratio is an excess-return
+    ratio as in ``stats.json``. Without it the Sharpe ratio is of raw returns.
+    """
+    if risk_free is not None:
+        if len(risk_free) != len(np.asarray(returns)):
+            raise ValueError("risk_free must hold one rate per return")
+        rf = period_rates(risk_free)
+        both = np.column_stack([np.asarray(returns, dtype=float), rf])
+        both = both[np.isfinite(both).all(axis=1)]
+        r, rf = _clean(both[:, 0]), both[:, 1]
+    else:
+        r = _clean(returns)
+        rf = np.zeros_like(r)
     b = block_length(r, block)
-    bs = StationaryBootstrap(b, r, seed=seed)
-    samples = bs.apply(lambda x: _path_stats(x, rate), reps)
-    point = dict(zip(METRICS, _path_stats(r, rate), strict=True))
+    bs = StationaryBootstrap(b, r, rf, seed=seed)
+    samples = bs.apply(lambda x, y: _path_stats(x, y), reps)
+    point = dict(zip(METRICS, _path_stats(r, rf), strict=True))
     return MonteCarloResult("daily block bootstrap", pd.DataFrame(samples, columns=list(METRICS)), point,
                             confidence, float(b))
 
