@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 BENCHES: dict[str, str] = {
     "pricing": "pricing.bench:bench_pricing",
+    "engine": "wheelhouse.engine.bench:bench_engine",
 }
 
 
