@@ -73,3 +73,14 @@ def test_bad_result_paths(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text("{not json")
     with pytest.raises(CommandError, match="not valid JSON"):
         load_lean_result(tmp_path / "x.json")
+
+
+def test_with_benchmarks_adds_the_offline_put_write(tmp_path: Path) -> None:
+    folder = tmp_path / "run"
+    shutil.copytree(FIXTURE, folder)
+    assert main(["report", str(folder), "--with-benchmarks", "--out", str(tmp_path / "out")]) == 0
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    pw = stats["benchmarks"]["put_write"]
+    assert pw is not None and pw["model_priced"] is True and pw["premium_collected"] > 0
+    bench = pd.read_csv(tmp_path / "out" / "benchmarks.csv")
+    assert {"put_write", "buy_write", "underlying"} <= set(bench.columns)
