@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from domain.types import Right
@@ -27,7 +28,7 @@ from wheelhouse.engine.fees import option_commission, stock_commission
 from wheelhouse.engine.fills import fill_price, quote_problem
 from wheelhouse.engine.ledger import TradeRow
 from wheelhouse.engine.monthly import SAFETY, collateralised_puts, is_roll_date, pick_atm
-from wheelhouse.engine.step import Order, Step
+from wheelhouse.engine.step import Order, Policy, Step
 
 
 class _Monthly:
@@ -153,7 +154,8 @@ class BuyAndHold:
         return [Order(self.underlying, self.underlying, n, is_stock=True, reason="buy and hold")]
 
 
-BENCHMARKS = {"put_write": PutWrite, "buy_write": BuyWrite, "underlying": BuyAndHold}
+BENCHMARKS: dict[str, Callable[[str], Policy]] = {"put_write": PutWrite, "buy_write": BuyWrite,
+                                                  "underlying": BuyAndHold}
 """stats.json ``benchmarks`` keys -> policy classes."""
 
 
@@ -196,16 +198,14 @@ def lean_project(out: Path, root: Path = ROOT) -> Path:
 
 
 # ----- comparison with the published CBOE PUT figures ------------------------------------------------------
-PUBLISHED_PUT = {"window": ("2006-01-01", "2015-12-31"), "cagr": 0.066, "annual_volatility": 0.115,
-                 "max_drawdown": -0.327}
+PUBLISHED_WINDOW = (date(2006, 1, 1), date(2015, 12, 31))
+PUBLISHED_PUT = {"cagr": 0.066, "annual_volatility": 0.115, "max_drawdown": -0.327}
 """CBOE S&P 500 PutWrite Index (PUT), 2006-2015, as Bondarenko (2016) reports it."""
 
 
 def compare_put_write(config_path: str = "config.json", overrides: Sequence[str] = ()) -> str:
     """Run the three benchmarks on the default data (1999-2018) and compare the put-write with the published
     PUT figures over 2006-2015; returns a Markdown report (also the figures behind the gap)."""
-    from datetime import date
-
     import numpy as np
     import pandas as pd
 
@@ -221,7 +221,7 @@ def compare_put_write(config_path: str = "config.json", overrides: Sequence[str]
         config = config.replace(**changes)
     source = DataAdapter.open(None, config).for_benchmarks()
     g = config.general
-    start, end = date.fromisoformat(PUBLISHED_PUT["window"][0]), date.fromisoformat(PUBLISHED_PUT["window"][1])
+    start, end = PUBLISHED_WINDOW
     lines = [f"Data: {source.description}", "",
              f"| {start.year}-{end.year} | CAGR | volatility | max drawdown | Sharpe |", "|---|---|---|---|---|",
              f"| CBOE PUT (published) | {PUBLISHED_PUT['cagr']:.1%} | {PUBLISHED_PUT['annual_volatility']:.1%} | "

@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"the run stopped: {exc}") from None
     path = write_report(result.report(), args.out)
     s = result.stats()
-    pw = (s.get("benchmarks") or {}).get("put_write") or {}  # type: ignore[union-attr]
+    benches = s.get("benchmarks")
+    pw = (benches.get("put_write") if isinstance(benches, dict) else None) or {}
     print(f"strategy: CAGR {_pct(s.get('cagr'))}, volatility {_pct(s.get('annual_volatility'))}, "
           f"max drawdown {_pct(s.get('max_drawdown'))}, Sharpe {_num(s.get('sharpe'))}; "
           f"put-write: CAGR {_pct(pw.get('cagr'))}, max drawdown {_pct(pw.get('max_drawdown'))}")

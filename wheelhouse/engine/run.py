@@ -120,16 +120,22 @@ class BacktestRun:
         )
 
 
-# The data the forked benchmark process reads (set just before the fork; inherited, never pickled).
-_SHARED: dict[str, object] = {}
+@dataclass
+class _Shared:
+    data: DataAdapter
+    config: StrategyConfig
+    start: date
+    end: date
+
+
+# What the forked benchmark process reads (set just before the fork; inherited, never pickled).
+_SHARED: list[_Shared] = []
 
 
 def _run_benchmarks(names: tuple[str, ...]) -> tuple[dict[str, SimulationResult], float]:
     t0 = time.perf_counter()
-    data = _SHARED["data"]
-    config = _SHARED["config"]
-    start, end = _SHARED["window"]  # type: ignore[misc]
-    assert isinstance(data, DataAdapter) and isinstance(config, StrategyConfig)
+    job = _SHARED[-1]
+    data, config, start, end = job.data, job.config, job.start, job.end
     underlying = config.general.underlyings[0]
     out = {n: Simulator(data, config, BENCHMARKS[n](underlying), start, end).run() for n in names}
     return out, time.perf_counter() - t0
@@ -169,7 +175,7 @@ def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: 
     pool: ProcessPoolExecutor | None = None
     future = None
     if parallel and benchmarks and "fork" in multiprocessing.get_all_start_methods():
-        _SHARED.update(data=bench_data, config=config, window=(start, end))
+        _SHARED.append(_Shared(bench_data, config, start, end))
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
         future = pool.submit(_run_benchmarks, tuple(benchmarks))
     try:
@@ -185,7 +191,7 @@ def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: 
         if future is not None:
             bench, bench_seconds = future.result()
         else:
-            _SHARED.update(data=bench_data, config=config, window=(start, end))
+            _SHARED.append(_Shared(bench_data, config, start, end))
             bench, bench_seconds = _run_benchmarks(tuple(benchmarks))
     finally:
         if pool is not None:

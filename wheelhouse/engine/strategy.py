@@ -20,7 +20,7 @@ review's verdict and rationale.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import time
+from datetime import date, time
 
 from domain.types import Candidate, ReviewDecision, Right, Target
 from execution.intents import OrderIntent
@@ -36,22 +36,27 @@ SCREEN_TIME = time(10, 0)
 
 def wheel_event(row: TradeRow) -> WheelEvent | None:
     """The wheel book's view of one trade-log row (None for what the wheel does not track)."""
-    right = Right(row.right) if row.right else None
-    common = {"underlying": row.underlying, "symbol": row.symbol, "when": row.time.date(), "note": row.reason[:80]}
+    u, sym, when, note = row.underlying, row.symbol, row.time.date(), row.reason[:80]
     if row.action in ("buy_stock", "sell_stock"):
-        return WheelEvent(EventKind.STOCK, shares=row.quantity, price=row.price, fee=row.fees, **common)
-    contracts = abs(row.quantity)
-    option = {"right": right, "strike": row.strike, "expiry": row.expiry, "multiplier": row.multiplier}
+        return WheelEvent(EventKind.STOCK, u, sym, shares=row.quantity, price=row.price, fee=row.fees, when=when,
+                          note=note)
+    n = abs(row.quantity)
+    right = Right(row.right) if row.right else None
+
+    def option(kind: EventKind, price: float, fee: float) -> WheelEvent:
+        return WheelEvent(kind, u, sym, contracts=n, price=price, fee=fee, right=right, strike=row.strike,
+                          expiry=row.expiry, multiplier=row.multiplier, when=when, note=note)
+
     if row.action in ("sell_to_open", "sell_to_close"):
-        return WheelEvent(EventKind.SELL, contracts=contracts, price=row.price, fee=row.fees, **option, **common)
+        return option(EventKind.SELL, row.price, row.fees)
     if row.action in ("buy_to_close", "buy_to_open"):
-        return WheelEvent(EventKind.BUY, contracts=contracts, price=row.price, fee=row.fees, **option, **common)
+        return option(EventKind.BUY, row.price, row.fees)
     if row.action == "expired":
-        return WheelEvent(EventKind.EXPIRE, contracts=contracts, **common)
+        return WheelEvent(EventKind.EXPIRE, u, sym, contracts=n, when=when, note=note)
     if row.action in ("assigned", "called_away"):
         if row.cash_settled:  # no shares move: the short was bought back at its intrinsic value
-            return WheelEvent(EventKind.BUY, contracts=contracts, price=row.price, **option, **common)
-        return WheelEvent(EventKind.ASSIGN, contracts=contracts, price=row.price, **common)
+            return option(EventKind.BUY, row.price, 0.0)
+        return WheelEvent(EventKind.ASSIGN, u, sym, contracts=n, price=row.price, when=when, note=note)
     return None
 
 
@@ -82,7 +87,7 @@ class StrategyPolicy:
         self.config = pipeline.config
         self.store = pipeline.store
         self.book = WheelBook.load(self.store)
-        self._screened_on = None
+        self._screened_on: date | None = None
         self._open: dict[str, tuple[OrderIntent, set[str]]] = {}
         self.screens = 0
         self.candidates = 0
@@ -113,7 +118,8 @@ class StrategyPolicy:
         if self._screened_on != step.session and (as_of.time() >= SCREEN_TIME or step.at_close):
             self._screened_on = step.session
             p.intents.prune(as_of)  # closed intents older than a week can never recur: keep the ledger small
-            chains = [c for u in self.config.general.underlyings if (c := step.raw_chain(u)) is not None and c.quotes]
+            chains = [ch for u in self.config.general.underlyings
+                      if (ch := step.raw_chain(u)) is not None and ch.quotes]
             if chains:
                 result = p.screen(chains, portfolio, market)
                 step.record_iv(result.atm_iv)
