@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -122,7 +123,9 @@ def test_local_process_pool_gives_the_same_table_as_threads(threads: ThreadPoolE
     expected = run_search(SPACE, synthetic_trial, SPEC, threads, "random", n_trials=6, seed=5).table()
     with open_executor("local", workers=2) as pool:
         got = run_search(SPACE, synthetic_trial, SPEC, pool, "random", n_trials=6, seed=5).table()
+        threads = pool.submit(os.getenv, "NUMBA_NUM_THREADS").result()
     pd.testing.assert_frame_equal(expected, got)
+    assert threads == "1"  # one worker process per core, each single-threaded
 
 
 def test_executor_names() -> None:
@@ -133,3 +136,4 @@ def test_executor_names() -> None:
         pass
     with pytest.raises(ExecutorError, match="cannot reach"), open_executor("dask://127.0.0.1:9", timeout=0.5):
         pass
+

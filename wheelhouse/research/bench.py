@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from wheelhouse.research.executors import single_threaded
 from wheelhouse.research.search import run_search
 from wheelhouse.research.space import load_space
 from wheelhouse.research.trial import DataSpec, Trial
@@ -44,7 +45,7 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
     space = load_space(space_path, base)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=single_threaded) as pool:
         result = run_search(space, functools.partial(timed_trial, trial), spec, pool, "random", trials, seed)
     wall = time.perf_counter() - start
     cpu = sum(r.stats.get("cpu_seconds", 0.0) for r in result.records)

@@ -39,6 +39,20 @@ class InlineExecutor(Executor):
         return future
 
 
+THREAD_POOLS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def single_threaded() -> None:
+    """Pool initializer: one thread per numeric library in this worker, set before any of them loads.
+
+    The pricing kernels run numba-parallel loops; with one worker process per core, letting every worker also
+    start a thread per core would oversubscribe the machine, so trials run single-threaded and the pool's
+    processes are the parallelism.
+    """
+    for name in THREAD_POOLS:
+        os.environ[name] = "1"
+
+
 def _probe() -> str:
     """Runs on a worker: proves it can import the research package (and hence the project)."""
     import wheelhouse.research.search  # noqa: F401
@@ -79,7 +93,7 @@ def open_executor(where: str = "local", workers: int | None = None, timeout: flo
     if where == "local":
         # spawn, not fork: the parent may run threads (progress bar, Dask), which fork would copy mid-state.
         pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                                   mp_context=multiprocessing.get_context("spawn"))
+                                   mp_context=multiprocessing.get_context("spawn"), initializer=single_threaded)
         try:
             yield pool
         finally:
