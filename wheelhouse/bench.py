@@ -1,7 +1,7 @@
 """``make bench``: every package's speed and accuracy benchmarks, one after another.
 
 Each entry of :data:`BENCHES` names a zero-argument callable as ``"module:function"``; it prints its own
-report (ratios against a reference measured in the same run). ``python -m wheelhouse.bench NAME ...`` runs
+report, or returns its lines (ratios against a reference measured in the same run). ``python -m wheelhouse.bench NAME ...`` runs
 only the named entries.
 """
 
@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 BENCHES: dict[str, str] = {
     "pricing": "pricing.bench:bench_pricing",
     "engine": "wheelhouse.engine.bench:bench_engine",
+    "risk": "risk.bench:main",
+    "data": "wheelhouse.data.bench:bench_default",
 }
 
 
@@ -33,7 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in names:
         print(f"== {name} ==", flush=True)
         t0 = time.perf_counter()
-        _load(BENCHES[name])()
+        result = _load(BENCHES[name])()
+        if isinstance(result, list):  # some benches return their report lines instead of printing them
+            print("\n".join(str(line) for line in result), flush=True)
         print(f"({name}: {time.perf_counter() - t0:.0f} s)", flush=True)
     return 0
 
