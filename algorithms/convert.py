@@ -12,6 +12,21 @@ from datetime import datetime
 from AlgorithmImports import *
 
 from domain import types as d
+from domain.config import ConfigError, StrategyConfig, from_parameters, parameter_owner
+
+
+def read_config(algorithm: QCAlgorithm, label: str = "Wheelhouse settings") -> StrategyConfig:
+    """Every setting through ``get_parameter``; unset ones keep their defaults. A bad value stops the start
+    with a message naming the parameter."""
+    params: dict[str, str] = {}
+    for name in parameter_owner():
+        value = algorithm.get_parameter(name)
+        if value is not None:
+            params[name] = value
+    try:
+        return from_parameters(params)
+    except ConfigError as exc:
+        raise ValueError(f"{label}: {exc}") from None
 
 
 def right_of(right: OptionRight) -> d.Right:

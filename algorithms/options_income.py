@@ -7,10 +7,9 @@ from typing import Any
 
 from AlgorithmImports import *
 
-from algorithms.convert import ObjectStoreState
+from algorithms.convert import ObjectStoreState, read_config
 from alpha.lean_adapter import LeanFundamentalsSource, ScreeningAlphaModel, option_filter
 from alpha.reference import ChainedReferenceSource, CsvReferenceSource, ReferenceSource
-from domain.config import ConfigError, StrategyConfig, from_parameters, parameter_owner
 from domain.types import MarketContext
 from execution.lean_adapter import LimitOrderExecutionModel
 from llm.lean_adapter import ReviewedAlphaModel
@@ -19,19 +18,6 @@ from risk.lean_adapter import RiskCommand, WheelRiskManagementModel
 
 RESOLUTIONS = {"minute": Resolution.MINUTE, "hour": Resolution.HOUR, "daily": Resolution.DAILY}
 REFERENCE_CSV = Path(__file__).resolve().parents[1] / "data" / "reference.csv"
-
-
-def read_config(algorithm: QCAlgorithm) -> StrategyConfig:
-    """Every setting through ``get_parameter``; unset ones keep their defaults. A bad value stops the start."""
-    params: dict[str, str] = {}
-    for name in parameter_owner():
-        value = algorithm.get_parameter(name)
-        if value is not None:
-            params[name] = value
-    try:
-        return from_parameters(params)
-    except ConfigError as exc:
-        raise ValueError(f"Wheelhouse settings: {exc}") from None
 
 
 def reference_source(algorithm: QCAlgorithm) -> ReferenceSource:

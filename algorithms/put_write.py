@@ -23,32 +23,18 @@ from datetime import timedelta
 
 from AlgorithmImports import *
 
-from algorithms.convert import quote_from_contract
-from domain.config import ConfigError, StrategyConfig, from_parameters, parameter_owner
+from algorithms.convert import quote_from_contract, read_config
 from domain.types import Right
 from wheelhouse.engine.monthly import collateralised_puts, is_roll_date, pick_atm
 
 MINUTES_AFTER_OPEN = 120
 
 
-def read_parameters(algorithm: QCAlgorithm) -> StrategyConfig:
-    """Every setting through ``get_parameter`` (unset ones keep their defaults); a bad value stops the start."""
-    params: dict[str, str] = {}
-    for name in parameter_owner():
-        value = algorithm.get_parameter(name)
-        if value is not None:
-            params[name] = value
-    try:
-        return from_parameters(params)
-    except ConfigError as exc:
-        raise ValueError(f"put-write benchmark settings: {exc}") from None
-
-
 class PutWriteBenchmarkAlgorithm(QCAlgorithm):
     """Sells one-month at-the-money puts on the first configured underlying, rolled monthly, fully secured."""
 
     def initialize(self) -> None:
-        self.config = read_parameters(self)
+        self.config = read_config(self, "put-write benchmark settings")
         g = self.config.general
         self.set_start_date(g.start_date.year, g.start_date.month, g.start_date.day)
         self.set_end_date(g.end_date.year, g.end_date.month, g.end_date.day)
