@@ -12,13 +12,15 @@ from wheelhouse.research import bench
 @pytest.mark.slow
 def test_bench_prints_one_row_per_pool_and_the_speed_up(capsys: pytest.CaptureFixture[str]) -> None:
     code = bench.main(["--trials", "3", "--workers", "1", "2", "--trial", "tests.research.trials:synthetic_trial",
-                       "--start", "2010-01-01", "--end", "2011-12-31", "--config", "/no/such/config.json"])
+                       "--start", "2010-01-01", "--end", "2011-12-31", "--config", "/no/such/config.json",
+                       "--reference-units", "2"])
     assert code == 0
     lines = capsys.readouterr().out.strip().splitlines()
     rows = [json.loads(line) for line in lines[:2]]
     assert [r["workers"] for r in rows] == [1, 2] and all(r["trials"] == 3 and r["failed"] == 0 for r in rows)
     assert all(r["trial_cpu_seconds"] > 0 for r in rows)
-    assert lines[2].startswith("speed-up 1 -> 2 workers:")
+    assert set(json.loads(lines[2])["reference_wall_seconds"]) == {"1", "2"}
+    assert lines[3].startswith("speed-up 1 -> 2 workers: search")
 
 
 def test_timed_trial_adds_cpu_seconds() -> None:

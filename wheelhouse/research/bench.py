@@ -6,7 +6,8 @@ Both runs use a process pool (one worker process for the reference, so both pay 
 pickling costs) and the same seeded trials. Besides wall time it prints the CPU seconds the trials used
 (measured inside each worker) and the load average, because on a shared machine other processes take
 cores too: the *efficiency* ``trial CPU / (wall x workers)`` shows how much of the pool's capacity the search
-actually got.
+actually got. As a reference measured in the same run, the same pool sizes run a fixed pure-CPU task; its
+speed-up is what the machine could offer at that moment, and the search's speed-up is reported against it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,23 @@ def timed_trial(inner: Trial, parameters: Mapping[str, str], spec: DataSpec) -> 
     return answer
 
 
+def cpu_unit(n: int = 6_000_000) -> int:
+    """A fixed amount of pure CPU work (no IO, no memory traffic to speak of): the reference task."""
+    total = 0
+    for i in range(n):
+        total = (total + i * i) % 1_000_003
+    return total
+
+
+def reference_wall(workers: int, units: int = 8) -> float:
+    """Wall seconds for ``units`` reference tasks on a pool of ``workers`` processes (same pool kind as trials)."""
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=single_threaded) as pool:
+        list(pool.map(int, [0] * workers))  # start the workers before the clock
+        start = time.perf_counter()
+        list(pool.map(cpu_unit, [6_000_000] * units))
+        return time.perf_counter() - start
+
+
 def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers: int, seed: int,
             base: dict[str, str] | None = None) -> dict[str, float]:
     space = load_space(space_path, base)
@@ -67,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trial", default="wheelhouse.research.trial:backtest_trial")
     parser.add_argument("--config", default="config.json", help="base settings (defaults when absent)")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a base setting")
+    parser.add_argument("--reference-units", type=int, default=16, help="reference tasks of about 0.6 s each")
     args = parser.parse_args(argv)
     from wheelhouse.commands.optimize import base_parameters, load_trial
 
@@ -78,11 +97,17 @@ def main(argv: list[str] | None = None) -> int:
         row = measure(trial, args.space, spec, args.trials, w, args.seed, base)
         rows.append(row)
         print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
-    reference = rows[0]["wall_seconds"]
+    # What the machine could give at the time: the same pools on a fixed pure-CPU task, measured in this run.
+    machine = {w: reference_wall(w, args.reference_units) for w in args.workers}
+    print(json.dumps({"reference_wall_seconds": {str(w): round(v, 3) for w, v in machine.items()},
+                      "load_now": round(os.getloadavg()[0], 3)}))
+    first = rows[0]
     for row in rows[1:]:
-        print(f"speed-up {rows[0]['workers']} -> {row['workers']} workers: {reference / row['wall_seconds']:.2f}x "
-              f"(ideal {row['workers'] / rows[0]['workers']:.0f}x; efficiency {rows[0]['efficiency']:.2f} -> "
-              f"{row['efficiency']:.2f})")
+        search = first["wall_seconds"] / row["wall_seconds"]
+        available = machine[first["workers"]] / machine[row["workers"]]
+        print(f"speed-up {first['workers']} -> {row['workers']} workers: search {search:.2f}x; the machine offered "
+              f"{available:.2f}x on the reference task (ideal {row['workers'] / first['workers']:.0f}x); "
+              f"search scaling relative to the machine {search / available:.2f}")
     return 0
 
 
