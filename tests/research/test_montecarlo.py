@@ -131,3 +131,30 @@ def test_sharpe_with_risk_free_matches_the_stats_json_definition() -> None:
     assert result.point["sharpe"] < bootstrap_daily(returns, reps=50, seed=1).point["sharpe"]  # excess < raw
     with pytest.raises(ValueError, match="one rate per return"):
         bootstrap_daily(returns, reps=10, risk_free=rates.iloc[:-1])
+
+
+def test_crisis_stress_with_risk_free_lowers_sharpe() -> None:
+    series = _series()
+    rates = pd.Series(0.05, index=series.index)
+    raw = crisis_stress(series, CRISES, horizon=63, reps=50, block=5, seed=8)
+    excess = crisis_stress(series, CRISES, horizon=63, reps=50, block=5, seed=8, risk_free=rates)
+    pd.testing.assert_series_equal(raw.samples["cagr"], excess.samples["cagr"])  # same paths
+    assert (excess.samples["sharpe"] < raw.samples["sharpe"]).all()
+
+
+def test_command_line_prints_every_interval(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.research.trials import synthetic_trial
+    from wheelhouse.research import engine_trial, montecarlo
+
+    def fake_engine(params, spec):  # type: ignore[no-untyped-def]
+        answer = synthetic_trial(params, spec)
+        answer["risk_free"] = pd.Series(0.02, index=answer["returns"].index)
+        answer["trade_returns"] = answer["returns"].iloc[::10]
+        return answer
+
+    monkeypatch.setattr(engine_trial, "run_engine", fake_engine)
+    assert montecarlo.main(["--config", "/no/such.json", "--start", "2008-01-01", "--end", "2009-12-31",
+                            "--reps", "50"]) == 0
+    out = capsys.readouterr().out
+    for title in ("daily block bootstrap", "trade bootstrap", "crisis replay", "crisis stress"):
+        assert title in out

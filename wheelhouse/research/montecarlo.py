@@ -186,38 +186,89 @@ def crisis_replay(returns: pd.Series, crises: Sequence[Crisis] = CRISES) -> pd.D
 
 
 def crisis_stress(returns: pd.Series, crises: Sequence[Crisis] = CRISES, horizon: int = 252, reps: int = 1000,
-                  block: int = 10, seed: int = 7, confidence: float = 0.95) -> MonteCarloResult:
+                  block: int = 10, seed: int = 7, confidence: float = 0.95,
+                  risk_free: pd.Series | None = None) -> MonteCarloResult:
     """``horizon``-day paths built from ``block``-day blocks drawn only from crisis days of the history.
 
     Blocks never straddle two crises (each starts inside one crisis and stays in it), so each path is
-    made of crisis markets with their own day-to-day dependence.
+    made of crisis markets with their own day-to-day dependence. ``risk_free`` (annual rates per session)
+    makes the Sharpe ratio an excess-return ratio, as in :func:`bootstrap_daily`.
     """
     idx = pd.DatetimeIndex(pd.to_datetime(returns.index))
     values = returns.to_numpy(dtype=float)
-    segments = []
+    rf_all = period_rates(risk_free) if risk_free is not None else np.zeros(len(values))
+    segments: list[tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]] = []
     for c in crises:
         mask = (idx >= pd.Timestamp(c.start)) & (idx <= pd.Timestamp(c.end)) & np.isfinite(values)
         if mask.sum() >= 5:
-            segments.append(values[mask])
+            segments.append((values[mask], rf_all[mask]))
     if not segments:
         raise ValueError("no crisis period of the list falls inside the history")
     rng = np.random.default_rng(seed)
-    lengths = np.array([s.size for s in segments], dtype=float)
+    lengths = np.array([s.size for s, _ in segments], dtype=float)
     weights = lengths / lengths.sum()  # a day of any crisis is as likely as any other crisis day
     paths = np.empty((reps, horizon))
+    rates = np.empty((reps, horizon))
     for i in range(reps):
         filled = 0
         while filled < horizon:
-            seg = segments[int(rng.choice(len(segments), p=weights))]
+            seg, seg_rf = segments[int(rng.choice(len(segments), p=weights))]
             take = min(block, seg.size, horizon - filled)
             start = int(rng.integers(0, seg.size - take + 1))
             paths[i, filled:filled + take] = seg[start:start + take]
+            rates[i, filled:filled + take] = seg_rf[start:start + take]
             filled += take
-    samples = pd.DataFrame({
-        "cagr": metrics.cagr(paths), "sharpe": metrics.sharpe(paths),
-        "max_drawdown": metrics.max_drawdown(paths), "annual_volatility": metrics.annual_volatility(paths),
-    })
-    crisis_days = np.concatenate(segments)
-    point = dict(zip(METRICS, _path_stats(crisis_days), strict=True))
+    samples = pd.DataFrame([_path_stats(p, r) for p, r in zip(paths, rates, strict=True)], columns=list(METRICS))
+    days = np.concatenate([s for s, _ in segments])
+    day_rates = np.concatenate([r for _, r in segments])
+    point = dict(zip(METRICS, _path_stats(days, day_rates), strict=True))
     return MonteCarloResult(f"crisis stress ({len(segments)} crises, {horizon}-day paths)", samples, point,
                             confidence, float(block))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m wheelhouse.research.montecarlo``: backtest once, then every interval of this module."""
+    import argparse
+
+    from wheelhouse.commands.optimize import base_parameters
+    from wheelhouse.research.engine_trial import run_engine
+    from wheelhouse.research.trial import DataSpec
+
+    parser = argparse.ArgumentParser(prog="python -m wheelhouse.research.montecarlo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default="config.json")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
+    parser.add_argument("--start", type=date.fromisoformat)
+    parser.add_argument("--end", type=date.fromisoformat)
+    parser.add_argument("--reps", type=int, default=2000)
+    parser.add_argument("--block", default="21", help="mean block length in sessions, or 'auto'")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    config = base_parameters(args.config, args.set)
+    spec = DataSpec(args.data, args.start or config.general.start_date, args.end or config.general.end_date)
+    answer = run_engine(config.to_parameters(), spec)
+    returns, rates, trades = answer["returns"], answer["risk_free"], answer["trade_returns"]
+    block: int | str = args.block if args.block == "auto" else int(args.block)
+    years = len(returns) / 252.0
+    print(f"{spec.label()}: {len(returns)} sessions, {len(trades)} closed trades")
+    daily = bootstrap_daily(returns, args.reps, block, args.seed, risk_free=rates)
+    print(f"\n{daily.method}, mean block {daily.block:g} sessions, {args.reps} paths:")
+    print(daily.intervals().round(4).to_string())
+    if len(trades) >= 20:
+        print(f"\ntrade bootstrap (option round trips only: no interest on cash), {args.reps} paths:")
+        print(bootstrap_trades(trades, years, args.reps, args.seed).intervals().round(4).to_string())
+    replay = crisis_replay(returns)
+    if len(replay):
+        print("\ncrisis replay:")
+        print(replay.round(4).to_string(index=False))
+        stress = crisis_stress(returns, reps=args.reps, seed=args.seed, risk_free=rates)
+        print(f"\n{stress.method}:")
+        print(stress.intervals().round(4).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
