@@ -24,6 +24,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -40,25 +42,33 @@ MIN_ATM_DTE = 7
 """Expiries closer than this are left out of the ATM IV when later ones exist (their IV is noisy)."""
 
 
-def atm_iv(f: pd.DataFrame) -> dict[str, float]:
+def atm_iv(f: pd.DataFrame | Mapping[str, np.ndarray]) -> dict[str, float]:
     """Current 30-day at-the-money implied vol of each underlying, from the valid rows of a prepared frame.
 
     Per expiry: the mean IV (calls and puts) at the listed strike nearest the underlying price. Across
     expiries: linear interpolation in total variance (IV^2 x t) at 30 days between the expiries around it,
     the nearest expiry's IV when 30 days is outside the listed range. Expiries under :data:`MIN_ATM_DTE`
-    days are used only when nothing later is listed.
+    days are used only when nothing later is listed. ``f`` may be a frame or its columns as arrays.
     """
     out: dict[str, float] = {}
-    ok = f[f["valid"].astype(bool) & np.isfinite(f["iv"])]
-    for und, g in ok.groupby("underlying", sort=True):
-        later = g[g["dte"] >= MIN_ATM_DTE]
-        g = later if len(later) else g
+    iv_all = np.asarray(f["iv"], dtype=np.float64)
+    ok = np.asarray(f["valid"]).astype(bool) & np.isfinite(iv_all)
+    under = np.asarray(f["underlying"], dtype=object)[ok]
+    iv, dte = iv_all[ok], np.asarray(f["dte"], dtype=np.float64)[ok]
+    expiry = np.asarray(f["expiry"])[ok]
+    spot_all = np.asarray(f["underlying_price"], dtype=np.float64)[ok]
+    strike_all, t_all = np.asarray(f["strike"], dtype=np.float64)[ok], np.asarray(f["t"], dtype=np.float64)[ok]
+    for und in sorted({u for u in under if not pd.isna(u)}):
+        g = under == und
+        later = g & (dte >= MIN_ATM_DTE)
+        g = later if later.any() else g
         pts: list[tuple[float, float]] = []
-        for _, e in g.groupby("expiry", sort=True):
-            spot = float(e["underlying_price"].median())
-            dist = (e["strike"] - spot).abs()
-            at = e[dist == dist.min()]
-            pts.append((float(at["t"].iloc[0]), float(at["iv"].mean())))
+        for e in np.unique(expiry[g]):
+            rows = np.flatnonzero(g & (expiry == e))
+            spot = float(np.median(spot_all[rows]))
+            dist = np.abs(strike_all[rows] - spot)
+            at = rows[dist == dist.min()]
+            pts.append((float(t_all[at[0]]), float(iv[at].sum() / len(at))))
         ts = np.array([p[0] for p in pts])
         ivs = np.array([p[1] for p in pts])
         target = ATM_TARGET_DAYS / 365.0
@@ -126,64 +136,91 @@ def _iv_stats(history: tuple[float, ...], current: float, lookback: int) -> tupl
 def add_context(f: pd.DataFrame, portfolio: PortfolioState, market: MarketContext,
                 config: StrategyConfig) -> tuple[pd.DataFrame, dict[str, float]]:
     """The prepared frame with the context columns listed in the module docstring; and ATM IV per underlying."""
-    cfg = config.screen
-    f = f.copy()
-    under = f["underlying"].fillna("").astype(str)
-    is_call = (f["right"] == "C").to_numpy()
-    f["strategy"] = np.where(is_call, "cc", "csp")
-    bid, strike, spot = (f[c].to_numpy(np.float64) for c in ("bid", "strike", "underlying_price"))
-    mult = f["multiplier"].to_numpy(np.float64)
-    days = np.maximum(f["dte"].to_numpy(dtype=np.float64), 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f["premium_yield"] = bid / np.where(is_call, spot, strike) * 365.0 / days
+    added, atm = context_columns({c: f[c].to_numpy() for c in f.columns}, portfolio, market, config)
+    f = f.drop(columns=[c for c in added if c in f.columns])
+    return pd.concat([f, pd.DataFrame(added, index=f.index, copy=False)], axis=1), atm
 
-    atm = atm_iv(f)
-    names = sorted(set(under))
-    spots = {u: float(f.loc[under == u, "underlying_price"].median()) for u in names}
+
+def _names(values: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """Each row's underlying as text (missing: ``""``): the sorted distinct names and each row's index in them."""
+    text = ["" if m else str(u) for u, m in zip(values, pd.isna(values), strict=True)]
+    names = sorted(set(text))
+    pos = {u: i for i, u in enumerate(names)}
+    return names, np.array([pos[u] for u in text], dtype=np.int64)
+
+
+def _spread(names: list[str], row: np.ndarray, value: Mapping[str, object], dtype: object) -> np.ndarray:
+    """A per-underlying value on every row."""
+    return np.array([value[u] for u in names], dtype=dtype)[row]  # type: ignore[call-overload]
+
+
+def context_columns(c: dict[str, np.ndarray], portfolio: PortfolioState, market: MarketContext,
+                    config: StrategyConfig) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The columns :func:`add_context` adds (as arrays, in order) from the prepared columns; ATM IV."""
+    cfg = config.screen
+    names, row = _names(c["underlying"])
+    n = len(row)
+    is_call = np.asarray(c["right"] == "C", dtype=bool)
+    out: dict[str, np.ndarray] = {"strategy": np.where(is_call, "cc", "csp").astype(object)}
+    bid, strike, spot = (np.asarray(c[k], dtype=np.float64) for k in ("bid", "strike", "underlying_price"))
+    mult = np.asarray(c["multiplier"], dtype=np.float64)
+    days = np.maximum(np.asarray(c["dte"], dtype=np.float64), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["premium_yield"] = bid / np.where(is_call, spot, strike) * 365.0 / days
+
+    atm = atm_iv(c)
+    spots = {u: _median(spot[row == i]) for i, u in enumerate(names)}
     stats = {u: _iv_stats(market.iv_history.get(u, ()), atm.get(u, np.nan), config.general.iv_lookback_days)
              for u in names}
-    f["atm_iv"] = under.map(lambda u: atm.get(u, np.nan)).astype(np.float64)
-    f["iv_percentile"] = under.map(lambda u: stats[u][0]).astype(np.float64)
-    f["iv_rank"] = under.map(lambda u: stats[u][1]).astype(np.float64)
+    out["atm_iv"] = _spread(names, row, {u: atm.get(u, np.nan) for u in names}, np.float64)
+    out["iv_percentile"] = _spread(names, row, {u: stats[u][0] for u in names}, np.float64)
+    out["iv_rank"] = _spread(names, row, {u: stats[u][1] for u in names}, np.float64)
     fvol = {u: market.forecast_vol.get(u, market.realised_vol.get(u, np.nan)) for u in names}
-    f["vrp"] = volatility_risk_premium(f["iv"].to_numpy(np.float64), under.map(fvol).astype(np.float64).to_numpy())
+    out["vrp"] = np.asarray(volatility_risk_premium(np.asarray(c["iv"], dtype=np.float64),
+                                                    _spread(names, row, fvol, np.float64)))
 
     level = {u: (market.vix if market.vix is not None else 100.0 * market.realised_vol.get(u, np.nan))
              for u in names}
-    f["regime_level"] = under.map(level).astype(np.float64)
-    f["regime"] = rg.classify(f["regime_level"].to_numpy(), cfg)
-    lim = rg.limits(is_call, f["regime"].to_numpy(), cfg)
-    for c in lim.columns:
-        f[c] = lim[c].to_numpy()
+    out["regime_level"] = _spread(names, row, level, np.float64)
+    out["regime"] = rg.classify(out["regime_level"], cfg)
+    out.update(rg.limit_arrays(is_call, out["regime"], cfg))
 
     uncovered = {u: portfolio.uncovered_shares(u) for u in names}
     basis = {u: _cost_basis(portfolio, u) for u in names}
-    f["uncovered_shares"] = under.map(uncovered).astype(np.float64)
-    f["cost_basis"] = np.where(is_call, under.map(basis).astype(np.float64), np.nan)
+    out["uncovered_shares"] = _spread(names, row, uncovered, np.float64)
+    out["cost_basis"] = np.where(is_call, _spread(names, row, basis, np.float64), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["max_loss_pct"] = np.where(is_call, np.maximum(0.0, f["cost_basis"] - strike - bid) / spot, np.nan)
-    f["free_cash"] = portfolio.free_cash()
+        out["max_loss_pct"] = np.where(is_call, np.maximum(0.0, out["cost_basis"] - strike - bid) / spot, np.nan)
+    out["free_cash"] = np.full(n, portfolio.free_cash())
 
     ref = market.reference
     sector = {u: sector_of(u, ref) for u in names}
     exposure = sector_exposures(portfolio, ref, spots)
-    f["sector"] = under.map(sector)
-    f["sector_exposure_usd"] = f["sector"].map(lambda s: exposure.get(s, 0.0)).astype(np.float64)
+    out["sector"] = _spread(names, row, sector, object)
+    out["sector_exposure_usd"] = _spread(names, row, {u: exposure.get(sector[u], 0.0) for u in names}, np.float64)
     tv = portfolio.total_value
-    f["sector_exposure"] = (f["sector_exposure_usd"] + strike * mult) / tv if tv > 0 else np.nan
+    out["sector_exposure"] = ((out["sector_exposure_usd"] + strike * mult) / tv if tv > 0
+                              else np.full(n, np.nan))
 
     def field(u: str, name: str) -> object:
         r = ref.get(u)
         return getattr(r, name) if r is not None else None
 
-    f["credit_rating"] = under.map(lambda u: normalise_rating(field(u, "credit_rating"))).astype(object)
-    f["next_earnings"] = pd.to_datetime(under.map(lambda u: field(u, "next_earnings")), errors="coerce")
-    f["pcr"] = under.map(lambda u: field(u, "put_call_ratio")).astype(np.float64)
+    out["credit_rating"] = _spread(names, row, {u: normalise_rating(field(u, "credit_rating")) for u in names}, object)
+    earnings = pd.to_datetime(pd.Series([field(u, "next_earnings") for u in names], dtype=object), errors="coerce")
+    out["next_earnings"] = earnings.to_numpy()[row]
+    out["pcr"] = _spread(names, row, {u: field(u, "put_call_ratio") for u in names}, np.float64)
     avg, count = _sector_pcr(ref)
     # an unknown sector has no peers: its bucket name is never a key of the averages
-    f["sector_pcr_avg"] = under.map(lambda u: avg.get(sector[u], np.nan)).astype(np.float64)
-    f["sector_pcr_n"] = under.map(lambda u: count.get(sector[u], 0)).astype(np.float64)
-    return f, atm
+    out["sector_pcr_avg"] = _spread(names, row, {u: avg.get(sector[u], np.nan) for u in names}, np.float64)
+    out["sector_pcr_n"] = _spread(names, row, {u: count.get(sector[u], 0) for u in names}, np.float64)
+    return out, atm
+
+
+def _median(x: np.ndarray) -> float:
+    """Median of the non-NaN values (NaN when there are none), as pandas' ``Series.median``."""
+    x = x[~np.isnan(x)]
+    return float(np.median(x)) if len(x) else float("nan")
 
 
 def _sector_pcr(reference: dict[str, Reference]) -> tuple[dict[str, float], dict[str, int]]:

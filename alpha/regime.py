@@ -66,6 +66,11 @@ def classify(levels: np.ndarray | float | None, config: ScreenConfig) -> np.ndar
 
 
 def limits(is_call: np.ndarray, regimes: np.ndarray, config: ScreenConfig) -> pd.DataFrame:
+    """Effective limits per row after the baseline and the regime table (:func:`limit_arrays` as a frame)."""
+    return pd.DataFrame(limit_arrays(is_call, regimes, config))
+
+
+def limit_arrays(is_call: np.ndarray, regimes: np.ndarray, config: ScreenConfig) -> dict[str, np.ndarray]:
     """Effective limits per row after the baseline and the regime table.
 
     Columns: ``delta_lo``, ``delta_hi`` (signed: positive for calls, negative for puts), ``dte_lo``, ``dte_hi``,
@@ -87,11 +92,11 @@ def limits(is_call: np.ndarray, regimes: np.ndarray, config: ScreenConfig) -> pd
         cc_lo, cc_hi = max(cc_lo, lo), min(cc_hi, hi)
         csp_lo, csp_hi = max(csp_lo, -hi), min(csp_hi, -lo)
         dte_lo, dte_hi = max(dte_lo, BASELINE_DTE[0]), min(dte_hi, BASELINE_DTE[1])
-    return pd.DataFrame({
+    return {
         "delta_lo": np.where(call, cc_lo, csp_lo * scale),
         "delta_hi": np.where(call, cc_hi * scale, csp_hi),
         "dte_lo": np.full(call.shape, dte_lo),
         "dte_hi": np.minimum(dte_hi, cap),
         "min_oi": config.min_open_interest * oi_scale,
         "csp_allowed": allowed,
-    })
+    }

@@ -13,8 +13,9 @@ through.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -26,6 +27,8 @@ EPS = 1e-12
 """Values within EPS of a bound count as on it (so 0.35 x 0.8 still equals 0.28 for an inclusive bound)."""
 
 Outcome = tuple[np.ndarray, np.ndarray]
+Frame: TypeAlias = Mapping[str, Any]
+"""What a screen reads: a prepared frame, or its columns as arrays (one entry per row in each)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Rule:
     name: str
     applies: str
     description: str
-    fn: Callable[[pd.DataFrame, ScreenConfig, pd.Timestamp], Outcome]
+    fn: Callable[[Frame, ScreenConfig, pd.Timestamp], Outcome]
 
 
 def _finish(applies: np.ndarray, ok: np.ndarray, fail_msg: Callable[[int], str], *,
@@ -60,10 +63,11 @@ def _finish(applies: np.ndarray, ok: np.ndarray, fail_msg: Callable[[int], str],
     return status, reason
 
 
-def _applies(f: pd.DataFrame, who: str) -> np.ndarray:
+def _applies(f: Frame, who: str) -> np.ndarray:
+    strategy = np.asarray(f["strategy"])
     if who == "both":
-        return np.ones(len(f), dtype=bool)
-    return (f["strategy"] == who).to_numpy()
+        return np.ones(len(strategy), dtype=bool)
+    return strategy == who
 
 
 def _policy(config: ScreenConfig) -> tuple[str, str]:
@@ -73,31 +77,35 @@ def _policy(config: ScreenConfig) -> tuple[str, str]:
     return NA, "not checked: unknown_reference_policy=include"
 
 
-def _col(f: pd.DataFrame, name: str) -> np.ndarray:
-    return f[name].to_numpy(dtype=np.float64)
+def _col(f: Frame, name: str) -> np.ndarray:
+    return np.asarray(f[name], dtype=np.float64)
+
+
+def _dates(f: Frame, name: str) -> np.ndarray:
+    return np.asarray(f[name], dtype="datetime64[ns]")
 
 
 # --- both strategies -------------------------------------------------------------------------------------------
 
-def vol_regime(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def vol_regime(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Fails new cash-secured puts when the regime table blocks them (``extreme``); n/a when no reading."""
     applies = _applies(f, "both")
-    blocked = (f["strategy"] == "csp").to_numpy() & ~f["csp_allowed"].to_numpy(dtype=bool)
+    blocked = (np.asarray(f["strategy"]) == "csp") & ~np.asarray(f["csp_allowed"], dtype=bool)
     lvl = _col(f, "regime_level")
     return _finish(applies, ~blocked,
                    lambda i: f"regime extreme (level {lvl[i]:.1f} > vix_extreme {cfg.vix_extreme:g}): no new puts",
-                   unknown=(f["regime"] == "unknown").to_numpy() & ~blocked,
+                   unknown=(np.asarray(f["regime"]) == "unknown") & ~blocked,
                    unknown_msg=lambda i: "no VIX or realised-vol reading: normal regime assumed")
 
 
-def dte_band(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def dte_band(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """``dte_lo <= DTE <= dte_hi`` (both inclusive; bounds after baseline and regime)."""
     dte, lo, hi = _col(f, "dte"), _col(f, "dte_lo"), _col(f, "dte_hi")
     ok = (dte >= lo) & (dte <= hi)
     return _finish(_applies(f, "both"), ok, lambda i: f"DTE {dte[i]:.0f} outside {lo[i]:.0f}-{hi[i]:.0f}")
 
 
-def min_open_interest(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def min_open_interest(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Open interest strictly above ``min_oi`` (``min_open_interest`` x the regime's scale); unknown fails."""
     oi, lo = _col(f, "open_interest"), _col(f, "min_oi")
     ok = oi > lo
@@ -105,31 +113,32 @@ def min_open_interest(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -
                    lambda i: "open interest unknown" if np.isnan(oi[i]) else f"open interest {oi[i]:g} <= {lo[i]:g}")
 
 
-def max_spread(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def max_spread(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Bid-ask spread over mid at most ``max_spread_pct`` (inclusive); above ``warn_spread_pct`` is a warning."""
     sp = _col(f, "spread_pct")
     ok = sp <= cfg.max_spread_pct + EPS
     return _finish(_applies(f, "both"), ok, lambda i: f"spread {sp[i]:.2%} of mid > {cfg.max_spread_pct:.2%}")
 
 
-def earnings_blackout(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def earnings_blackout(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """No earnings date in ``[as_of, as_of + earnings_blackout_days]`` (both inclusive)."""
-    e = f["next_earnings"]
-    end = today + pd.Timedelta(days=cfg.earnings_blackout_days)
-    ok = ~((e >= today) & (e <= end)).to_numpy()
+    e = _dates(f, "next_earnings")
+    start = np.datetime64(today, "ns")
+    end = np.datetime64(today + pd.Timedelta(days=cfg.earnings_blackout_days), "ns")
+    ok = ~((e >= start) & (e <= end))  # NaT compares False, as in pandas
     st, why = _policy(cfg)
-    unknown = ~(e >= today).to_numpy()
+    unknown = ~(e >= start)
     return _finish(_applies(f, "both"), ok,
-                   lambda i: f"earnings {e.iloc[i]:%Y-%m-%d} within {cfg.earnings_blackout_days} days",
+                   lambda i: f"earnings {pd.Timestamp(e[i]):%Y-%m-%d} within {cfg.earnings_blackout_days} days",
                    unknown=unknown, unknown_status=st,
-                   unknown_msg=lambda i: f"{_earnings_unknown(e.iloc[i])} ({why})")
+                   unknown_msg=lambda i: f"{_earnings_unknown(pd.Timestamp(e[i]))} ({why})")
 
 
 def _earnings_unknown(value: object) -> str:
     return "earnings date unknown" if pd.isna(value) else f"earnings date {value:%Y-%m-%d} is past (stale reference)"
 
 
-def baseline_iv_rank(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def baseline_iv_rank(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """With ``baseline_rules`` on: IV rank strictly above ``baseline_iv_rank_min``; unknown rank fails.
 
     With the baseline off the screen is n/a for every contract.
@@ -141,7 +150,7 @@ def baseline_iv_rank(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) ->
                    else f"IV rank {rank[i]:.1f} <= {cfg.baseline_iv_rank_min:g}")
 
 
-def _delta(f: pd.DataFrame, who: str) -> Outcome:
+def _delta(f: Frame, who: str) -> Outcome:
     d, lo, hi = _col(f, "delta"), _col(f, "delta_lo"), _col(f, "delta_hi")
     ok = (d >= lo - EPS) & (d <= hi + EPS)
     return _finish(_applies(f, who), ok,
@@ -149,7 +158,7 @@ def _delta(f: pd.DataFrame, who: str) -> Outcome:
                    else f"empty delta band {lo[i]:.3f}..{hi[i]:.3f} (regime/baseline)")
 
 
-def _yield(f: pd.DataFrame, who: str, minimum: float, basis: str) -> Outcome:
+def _yield(f: Frame, who: str, minimum: float, basis: str) -> Outcome:
     y = _col(f, "premium_yield")
     return _finish(_applies(f, who), y > minimum + EPS,
                    lambda i: f"annualised yield {y[i]:.2%} (bid / {basis}) <= {minimum:.2%}")
@@ -157,14 +166,14 @@ def _yield(f: pd.DataFrame, who: str, minimum: float, basis: str) -> Outcome:
 
 # --- covered calls ---------------------------------------------------------------------------------------------
 
-def cc_shares(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def cc_shares(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Uncovered shares (held, minus shares already promised to short calls) >= multiplier x 1 contract."""
     have, mult = _col(f, "uncovered_shares"), _col(f, "multiplier")
     return _finish(_applies(f, "cc"), have >= mult,
                    lambda i: f"{have[i]:g} uncovered shares < {mult[i]:g} per contract")
 
 
-def cc_cost_basis(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def cc_cost_basis(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Strike >= the shares' average cost basis (inclusive); n/a without shares or when the config allows it."""
     k, b = _col(f, "strike"), _col(f, "cost_basis")
     applies = _applies(f, "cc") & (not cfg.cc_allow_below_cost_basis)
@@ -172,17 +181,17 @@ def cc_cost_basis(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Ou
                    unknown=np.isnan(b), unknown_msg=lambda i: "no shares held: cost basis unknown")
 
 
-def cc_yield(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def cc_yield(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Annualised yield bid / underlying x 365 / DTE strictly above ``cc_min_yield``."""
     return _yield(f, "cc", cfg.cc_min_yield, "underlying")
 
 
-def cc_delta(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def cc_delta(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """``delta_lo <= delta <= delta_hi`` (inclusive; ``cc_delta_min..cc_delta_max`` after baseline/regime)."""
     return _delta(f, "cc")
 
 
-def cc_iv_percentile(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def cc_iv_percentile(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """``cc_iv_pct_min <= IV percentile <= cc_iv_pct_max`` (inclusive); n/a when the IV history is too short."""
     p = _col(f, "iv_percentile")
     ok = (p >= cfg.cc_iv_pct_min - EPS) & (p <= cfg.cc_iv_pct_max + EPS)
@@ -191,7 +200,7 @@ def cc_iv_percentile(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) ->
                    unknown=np.isnan(p), unknown_msg=lambda i: "IV percentile unknown (too little IV history)")
 
 
-def cc_max_loss(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def cc_max_loss(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Maximum loss potential over position value strictly below ``cc_max_loss_pct``; n/a without shares.
 
     Maximum loss potential of writing the call, per share: ``max(0, cost_basis - strike - bid)``, the loss
@@ -207,24 +216,24 @@ def cc_max_loss(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outc
 
 # --- cash-secured puts -----------------------------------------------------------------------------------------
 
-def csp_cash(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_cash(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Free cash (cash minus what open short puts reserve) >= strike x multiplier x 1 contract."""
     free, need = _col(f, "free_cash"), _col(f, "strike") * _col(f, "multiplier")
     return _finish(_applies(f, "csp"), free >= need - EPS * np.maximum(need, 1.0),
                    lambda i: f"free cash {free[i]:,.0f} < {need[i]:,.0f} to secure one contract")
 
 
-def csp_yield(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_yield(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Annualised yield bid / strike x 365 / DTE strictly above ``csp_min_yield``."""
     return _yield(f, "csp", cfg.csp_min_yield, "strike")
 
 
-def csp_delta(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_delta(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """``delta_lo <= delta <= delta_hi`` (inclusive; ``csp_delta_min..csp_delta_max`` after baseline/regime)."""
     return _delta(f, "csp")
 
 
-def csp_put_call_ratio(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_put_call_ratio(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Put/call ratio strictly below its sector's average; n/a when that cannot be computed.
 
     Sector average: the mean put/call ratio of the underlyings in ``market.reference`` sharing the sector
@@ -244,22 +253,23 @@ def csp_put_call_ratio(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) 
                    unknown=unknown, unknown_msg=why)
 
 
-def csp_earnings(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_earnings(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """No earnings date in ``[as_of, expiry + earnings_buffer_days]`` (both inclusive)."""
-    e, exp = f["next_earnings"], f["expiry"]
-    end = exp + pd.Timedelta(days=cfg.earnings_buffer_days)
-    ok = ~((e >= today) & (e <= end)).to_numpy()
+    e, exp = _dates(f, "next_earnings"), _dates(f, "expiry")
+    start = np.datetime64(today, "ns")
+    end = exp + np.timedelta64(cfg.earnings_buffer_days, "D")
+    ok = ~((e >= start) & (e <= end))  # NaT compares False, as in pandas
     st, why = _policy(cfg)
     return _finish(_applies(f, "csp"), ok,
-                   lambda i: f"earnings {e.iloc[i]:%Y-%m-%d} before expiry + {cfg.earnings_buffer_days} days",
-                   unknown=~(e >= today).to_numpy(), unknown_status=st,
-                   unknown_msg=lambda i: f"{_earnings_unknown(e.iloc[i])} ({why})")
+                   lambda i: f"earnings {pd.Timestamp(e[i]):%Y-%m-%d} before expiry + {cfg.earnings_buffer_days} days",
+                   unknown=~(e >= start), unknown_status=st,
+                   unknown_msg=lambda i: f"{_earnings_unknown(pd.Timestamp(e[i]))} ({why})")
 
 
-def csp_credit_rating(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_credit_rating(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Issuer rating at or above ``min_credit_rating`` on the S&P scale (Moody's mapped); unknown: policy."""
     rank = {r: i for i, r in enumerate(RATINGS)}
-    rating = f["credit_rating"].to_numpy(dtype=object)
+    rating = np.asarray(f["credit_rating"], dtype=object)
     pos = np.array([rank.get(r, np.nan) if isinstance(r, str) else np.nan for r in rating], dtype=np.float64)
     st, why = _policy(cfg)
     return _finish(_applies(f, "csp"), pos <= rank[cfg.min_credit_rating],
@@ -268,10 +278,10 @@ def csp_credit_rating(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -
                    unknown_msg=lambda i: f"credit rating unknown ({why})")
 
 
-def csp_sector_exposure(f: pd.DataFrame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
+def csp_sector_exposure(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     """Sector exposure after one more contract over portfolio value at most ``screen_sector_max`` (inclusive)."""
     x = _col(f, "sector_exposure")
-    sector = f["sector"].to_numpy(dtype=object)
+    sector = np.asarray(f["sector"], dtype=object)
     return _finish(_applies(f, "csp"), x <= cfg.screen_sector_max + EPS,
                    lambda i: "portfolio value not positive" if np.isnan(x[i])
                    else f"sector {sector[i]} exposure {x[i]:.1%} after trade > {cfg.screen_sector_max:.1%}")

@@ -19,8 +19,11 @@ that fails a screen is still shown, but only passing contracts become candidates
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from domain.config.screen import ScreenConfig
 
@@ -43,10 +46,15 @@ def _band_fit(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 def components(f: pd.DataFrame, cfg: ScreenConfig) -> pd.DataFrame:
     """Score components (columns ``score_<name>``) of every row of a screened frame."""
-    col = {c: f[c].to_numpy(dtype=np.float64) for c in (
+    return pd.DataFrame(component_arrays(f, cfg), index=f.index)
+
+
+def component_arrays(f: Mapping[str, ArrayLike], cfg: ScreenConfig) -> dict[str, np.ndarray]:
+    """:func:`components` as arrays, from any column mapping (a frame or a dict of arrays)."""
+    col = {c: np.asarray(f[c], dtype=np.float64) for c in (
         "premium_yield", "delta", "delta_lo", "delta_hi", "iv_percentile", "vrp", "spread_pct", "open_interest",
         "min_oi", "dte", "dte_lo", "dte_hi")}
-    is_call = (f["strategy"] == "cc").to_numpy()
+    is_call = np.asarray(f["strategy"]) == "cc"
     min_yield = np.where(is_call, cfg.cc_min_yield, cfg.csp_min_yield)
     full = np.maximum(YIELD_FULL_MULTIPLE * min_yield, YIELD_FULL_FLOOR)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -60,12 +68,17 @@ def components(f: pd.DataFrame, cfg: ScreenConfig) -> pd.DataFrame:
         "liquidity": 0.5 * np.nan_to_num(spread_part, nan=0.0) + 0.5 * np.nan_to_num(oi_part, nan=0.0),
         "dte": _band_fit(col["dte"], col["dte_lo"], col["dte_hi"]),
     }
-    return pd.DataFrame({f"score_{k}": np.nan_to_num(v, nan=0.0) for k, v in out.items()}, index=f.index)
+    return {f"score_{k}": np.nan_to_num(v, nan=0.0) for k, v in out.items()}
+
+
+def score_arrays(f: Mapping[str, ArrayLike], cfg: ScreenConfig) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`score` as arrays: (score per row, NaN where the quote is not valid; the components)."""
+    comp = component_arrays(f, cfg)
+    total = 10.0 * sum(WEIGHTS[k] * comp[f"score_{k}"] for k in WEIGHTS)
+    return np.where(np.asarray(f["valid"], dtype=bool), total, np.nan), comp
 
 
 def score(f: pd.DataFrame, cfg: ScreenConfig) -> tuple[pd.Series, pd.DataFrame]:
     """(score 0-10 per row, NaN where the quote is not valid; the components frame)."""
-    comp = components(f, cfg)
-    total = 10.0 * sum(WEIGHTS[k] * comp[f"score_{k}"] for k in WEIGHTS)
-    total = pd.Series(np.where(f["valid"].to_numpy(dtype=bool), total, np.nan), index=f.index, name="score")
-    return total, comp
+    total, comp = score_arrays(f, cfg)
+    return pd.Series(total, index=f.index, name="score"), pd.DataFrame(comp, index=f.index)

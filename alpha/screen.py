@@ -20,10 +20,10 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from alpha.context import add_context
+from alpha.context import context_columns
 from alpha.rules import FAIL, NA, PASS, RULE_NAMES, RULES
-from alpha.score import score
-from alpha.validate import chain_frame, prepare
+from alpha.score import score_arrays
+from alpha.validate import CHAIN_COLUMNS, chain_arrays, chain_columns, prepare_columns
 from domain.config import StrategyConfig
 from domain.types import (
     Candidate,
@@ -73,93 +73,101 @@ def screen_many(snapshots: Sequence[ChainSnapshot], portfolio: PortfolioState, m
                 config: StrategyConfig) -> ScreenResult:
     """Screen several chains (one per underlying) together and rank all candidates in one list."""
     quotes = [q for s in snapshots for q in s.quotes]
-    return screen_frame(chain_frame(quotes, market.as_of.tzinfo), portfolio, market, config)
+    chain = chain_columns(quotes, market.as_of.tzinfo)
+    return _screen(chain, chain, portfolio, market, config)
 
 
 def screen_frame(chain: pd.DataFrame, portfolio: PortfolioState, market: MarketContext,
                  config: StrategyConfig) -> ScreenResult:
     """Screen a chain frame (:data:`alpha.validate.CHAIN_COLUMNS`), which may hold several underlyings."""
+    chain = chain.reset_index(drop=True)
+    return _screen({c: chain[c].to_numpy() for c in CHAIN_COLUMNS}, chain_arrays(chain), portfolio, market, config)
+
+
+def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio: PortfolioState,
+            market: MarketContext, config: StrategyConfig) -> ScreenResult:
+    """The screen on the chain's columns as arrays: ``raw`` as given (for the table), ``chain`` typed for
+    computing (:func:`alpha.validate.chain_arrays`). Works on one dict of columns; the table is built once."""
     cfg = config.screen
     as_of = market.as_of
-    names = sorted(set(chain["underlying"].dropna().astype(str)))
+    under = chain["underlying"]
+    names = sorted({str(u) for u, m in zip(under, pd.isna(under), strict=True) if not m})
     div = {u: market.dividend_yield.get(u, config.general.dividend_yield) for u in names}
-    f = prepare(chain, as_of, market.rate, div, cfg)
-    f, atm = add_context(f, portfolio, market, config)
-    valid = f["valid"].to_numpy(dtype=bool)
+    f: dict[str, np.ndarray] = dict(chain)
+    f.update(prepare_columns(chain, as_of, market.rate, div, cfg))
+    added, atm = context_columns(f, portfolio, market, config)
+    f.update(added)
+    n = len(f["symbol"])
+    valid = f["valid"]
     today = pd.Timestamp(as_of.date())
 
-    clash = set(RULE_NAMES) & set(f.columns)
-    if clash:  # a screen column would overwrite an input column
-        raise RuntimeError(f"screen names clash with frame columns: {sorted(clash)}")
-    f["quote_ok"] = np.where(valid, PASS, FAIL)
-    why: dict[str, np.ndarray] = {"quote_ok": f["quote_reasons"].to_numpy(dtype=object)}
+    status: dict[str, np.ndarray] = {"quote_ok": np.where(valid, PASS, FAIL).astype(object)}
+    why: dict[str, np.ndarray] = {"quote_ok": f["quote_reasons"]}
     for rule in RULES:
-        status, reason = rule.fn(f, cfg, today)
-        status = np.where(valid, status, NA)
-        reason = np.where(valid, reason, "")
-        f[rule.name] = status
-        why[rule.name] = reason
-    rule_cols = f[list(RULE_NAMES)].to_numpy(dtype=object)
-    f["passed"] = valid & ~(rule_cols == FAIL).any(axis=1)
-    f["score"], comp = score(f, cfg)
-    for c in comp.columns:
-        f[c] = comp[c].where(valid)
+        st, reason = rule.fn(f, cfg, today)
+        status[rule.name] = np.where(valid, st, NA).astype(object)
+        why[rule.name] = np.where(valid, reason, "").astype(object)
+    failed = np.zeros(n, dtype=bool)
+    for name in RULE_NAMES:
+        failed |= status[name] == FAIL
+    f["passed"] = valid & ~failed
+    f["score"], comp = score_arrays(f, cfg)
+    comp = {c: np.where(valid, v, np.nan) for c, v in comp.items()}
     f["contracts"] = _contracts(f, portfolio, cfg.screen_sector_max)
-    f["as_of"] = pd.Timestamp(as_of.replace(tzinfo=None))
-    f["reasons"] = _reasons(f, why, cfg.warn_spread_pct)
-    f["warnings"] = _warnings(f, cfg.warn_spread_pct)
+    f["as_of"] = np.full(n, pd.Timestamp(as_of.replace(tzinfo=None)).to_datetime64())
+    warnings = _warnings(f, cfg.warn_spread_pct)
+    f["reasons"] = np.array(_reasons(status, why, warnings, n), dtype=object)
 
-    table = f[list(TABLE_HEAD) + list(RULE_NAMES) + ["reasons"] + list(TABLE_VALUES) + list(comp.columns)]
-    cands = _candidates(f, why, as_of)
-    return ScreenResult(table=table.reset_index(drop=True), candidates=cands, as_of=as_of, atm_iv=atm)
+    columns = {**{c: raw.get(c, f[c]) for c in TABLE_HEAD}, **status, "reasons": f["reasons"],
+               **{c: f[c] for c in TABLE_VALUES}, **comp}
+    table = pd.DataFrame(columns, copy=False)
+    cands = _candidates(f, status, why, warnings, as_of)
+    return ScreenResult(table=table, candidates=cands, as_of=as_of, atm_iv=atm)
 
 
-def _contracts(f: pd.DataFrame, portfolio: PortfolioState, sector_max: float) -> np.ndarray:
+def _contracts(f: dict[str, np.ndarray], portfolio: PortfolioState, sector_max: float) -> np.ndarray:
     """Most contracts every size-dependent screen allows (covered lots; cash and sector room for puts)."""
-    mult = f["multiplier"].to_numpy(np.float64)
-    notional = f["strike"].to_numpy(np.float64) * mult
+    mult = f["multiplier"]
+    notional = f["strike"] * mult
     with np.errstate(invalid="ignore", divide="ignore"):
-        lots = np.floor(f["uncovered_shares"].to_numpy(np.float64) / mult + 1e-9)
-        cash = np.floor(f["free_cash"].to_numpy(np.float64) / notional + 1e-9)
-        room = np.floor((sector_max * portfolio.total_value - f["sector_exposure_usd"].to_numpy(np.float64))
-                        / notional + 1e-9)
+        lots = np.floor(f["uncovered_shares"] / mult + 1e-9)
+        cash = np.floor(f["free_cash"].astype(np.float64) / notional + 1e-9)
+        room = np.floor((sector_max * portfolio.total_value - f["sector_exposure_usd"]) / notional + 1e-9)
     n = np.where(f["strategy"] == "cc", lots, np.minimum(cash, room))
-    n = np.where(f["passed"].to_numpy(dtype=bool), np.nan_to_num(n, nan=0.0), 0.0)
+    n = np.where(f["passed"], np.nan_to_num(n, nan=0.0), 0.0)
     return np.maximum(n, 0.0).astype(np.int64)
 
 
-def _warnings(f: pd.DataFrame, warn: float) -> list[tuple[str, ...]]:
-    sp = f["spread_pct"].to_numpy(np.float64)
-    valid = f["valid"].to_numpy(dtype=bool)
-    return [(f"warn spread {s:.2%} of mid > {warn:.2%}",) if v and s > warn else () for s, v in zip(sp, valid,
-                                                                                                   strict=True)]
+def _warnings(f: dict[str, np.ndarray], warn: float) -> list[tuple[str, ...]]:
+    return [(f"warn spread {s:.2%} of mid > {warn:.2%}",) if v and s > warn else ()
+            for s, v in zip(f["spread_pct"], f["valid"], strict=True)]
 
 
-def _reasons(f: pd.DataFrame, why: dict[str, np.ndarray], warn: float) -> list[str]:
-    n = len(f)
+def _reasons(status: dict[str, np.ndarray], why: dict[str, np.ndarray], warns: list[tuple[str, ...]],
+             n: int) -> list[str]:
     fails: list[list[str]] = [[] for _ in range(n)]
     notes: list[list[str]] = [[] for _ in range(n)]
     for name in RULE_NAMES:
-        st = f[name].to_numpy(dtype=object)
+        st = status[name]
         for i in np.flatnonzero(st == FAIL):
             fails[i].append(f"{name}: {why[name][i]}")
         for i in np.flatnonzero((st == NA) & (why[name] != "")):
             notes[i].append(f"{name} n/a: {why[name][i]}")
-    warns = _warnings(f, warn)
     return ["; ".join(fails[i] + list(warns[i]) + notes[i]) for i in range(n)]
 
 
-def _quote(row: pd.Series) -> OptionQuote:
-    greeks = Greeks(delta=float(row["delta"]), gamma=float(row["gamma"]), vega=float(row["vega"]),
-                    theta=float(row["theta"]), rho=float(row["rho"]))
-    last = float(row["last"]) if pd.notna(row["last"]) else None
+def _quote(f: dict[str, np.ndarray], i: int) -> OptionQuote:
+    greeks = Greeks(delta=float(f["delta"][i]), gamma=float(f["gamma"][i]), vega=float(f["vega"][i]),
+                    theta=float(f["theta"][i]), rho=float(f["rho"][i]))
+    last = f["last"][i]
     return OptionQuote(
-        symbol=str(row["symbol"]), underlying=str(row["underlying"]), right=Right(row["right"]),
-        strike=float(row["strike"]), expiry=row["expiry"].date(), bid=float(row["bid"]), ask=float(row["ask"]),
-        underlying_price=float(row["underlying_price"]), quote_time=row["quote_time"].to_pydatetime(),
-        style=Style(row["style"]), multiplier=int(row["multiplier"]), tick_size=float(row["tick_size"]),
-        volume=float(row["volume"]), open_interest=float(row["open_interest"]), last=last,
-        iv=float(row["iv"]), greeks=greeks,
+        symbol=str(f["symbol"][i]), underlying=str(f["underlying"][i]), right=Right(f["right"][i]),
+        strike=float(f["strike"][i]), expiry=pd.Timestamp(f["expiry"][i]).date(), bid=float(f["bid"][i]),
+        ask=float(f["ask"][i]), underlying_price=float(f["underlying_price"][i]),
+        quote_time=pd.Timestamp(f["quote_time"][i]).to_pydatetime(), style=Style(f["style"][i]),
+        multiplier=int(f["multiplier"][i]), tick_size=float(f["tick_size"][i]), volume=float(f["volume"][i]),
+        open_interest=float(f["open_interest"][i]), last=float(last) if pd.notna(last) else None,
+        iv=float(f["iv"][i]), greeks=greeks,
     )
 
 
@@ -167,25 +175,27 @@ def _opt(x: object) -> float | None:
     return float(x) if isinstance(x, int | float) and math.isfinite(x) else None  # type: ignore[arg-type]
 
 
-def _candidates(f: pd.DataFrame, why: dict[str, np.ndarray], as_of: datetime) -> tuple[Candidate, ...]:
-    passed = f[f["passed"].to_numpy(dtype=bool)]
-    order = passed.assign(_neg=-passed["score"]).sort_values(["_neg", "symbol"], kind="mergesort").index
+def _candidates(f: dict[str, np.ndarray], status: dict[str, np.ndarray], why: dict[str, np.ndarray],
+                warnings: list[tuple[str, ...]], as_of: datetime) -> tuple[Candidate, ...]:
+    score, symbol = f["score"], f["symbol"]
+    # best score first, ties by symbol; Python's sort is stable, as the mergesort it stands for
+    order = sorted(np.flatnonzero(f["passed"]).tolist(), key=lambda i: (-score[i], symbol[i]))
     out: list[Candidate] = []
     for i in order:
-        row = f.loc[i]
-        strategy = Strategy.COVERED_CALL if row["strategy"] == "cc" else Strategy.CASH_SECURED_PUT
+        strategy_code = f["strategy"][i]
+        strategy = Strategy.COVERED_CALL if strategy_code == "cc" else Strategy.CASH_SECURED_PUT
         verdicts = tuple(
-            Verdict(rule=r.name, status=str(row[r.name]), reason=str(why[r.name][i]))
-            for r in RULES if r.applies in ("both", row["strategy"])
+            Verdict(rule=r.name, status=str(status[r.name][i]), reason=str(why[r.name][i]))
+            for r in RULES if r.applies in ("both", strategy_code)
         )
-        notes = tuple(row["warnings"]) + tuple(f"{v.rule} n/a: {v.reason}" for v in verdicts
-                                                if v.status == NA and v.reason)
-        sector = str(row["sector"])
+        notes = tuple(warnings[i]) + tuple(f"{v.rule} n/a: {v.reason}" for v in verdicts
+                                           if v.status == NA and v.reason)
+        sector = str(f["sector"][i])
         out.append(Candidate(
-            quote=_quote(row), strategy=strategy, score=float(row["score"]), as_of=as_of,
-            verdicts=(Verdict("quote_ok", PASS),) + verdicts, premium_yield=float(row["premium_yield"]),
-            iv_percentile=_opt(row["iv_percentile"]), iv_rank=_opt(row["iv_rank"]),
-            sector=None if sector.startswith("unknown:") else sector, contracts=int(row["contracts"]),
+            quote=_quote(f, i), strategy=strategy, score=float(score[i]), as_of=as_of,
+            verdicts=(Verdict("quote_ok", PASS),) + verdicts, premium_yield=float(f["premium_yield"][i]),
+            iv_percentile=_opt(f["iv_percentile"][i]), iv_rank=_opt(f["iv_rank"][i]),
+            sector=None if sector.startswith("unknown:") else sector, contracts=int(f["contracts"][i]),
             notes=notes,
         ))
     return tuple(out)

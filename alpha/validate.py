@@ -74,14 +74,34 @@ def naive(ts: datetime, tz: object | None) -> datetime:
 
 def chain_frame(quotes: Sequence[OptionQuote], tz: object | None = None) -> pd.DataFrame:
     """Domain quotes as a chain frame (times made naive in ``tz``, the time zone of ``as_of``)."""
-    rows = [
-        (q.symbol, q.underlying, q.right.value, q.style.value, q.strike, pd.Timestamp(q.expiry), q.bid, q.ask,
-         q.underlying_price, q.volume, q.open_interest, pd.Timestamp(naive(q.quote_time, tz)), q.multiplier,
-         q.tick_size, np.nan if q.last is None else q.last, np.nan if q.iv is None else q.iv)
-        for q in quotes
-    ]
-    frame = pd.DataFrame.from_records(rows, columns=list(CHAIN_COLUMNS))
-    return _typed(frame)
+    return pd.DataFrame(chain_columns(quotes, tz), copy=False)
+
+
+def chain_columns(quotes: Sequence[OptionQuote], tz: object | None = None) -> dict[str, np.ndarray]:
+    """The columns of :func:`chain_frame` as arrays (same values and dtypes), without building a DataFrame."""
+    def floats(values: list[float | None]) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+    expiry = np.array([q.expiry for q in quotes], dtype="datetime64[D]").astype("datetime64[ns]")
+    qtime = np.array([naive(q.quote_time, tz) for q in quotes], dtype="datetime64[ns]")
+    return {
+        "symbol": np.array([q.symbol for q in quotes], dtype=object),
+        "underlying": np.array([q.underlying for q in quotes], dtype=object),
+        "right": np.array([q.right.value for q in quotes], dtype=object),
+        "style": np.array([q.style.value for q in quotes], dtype=object),
+        "strike": floats([q.strike for q in quotes]),
+        "expiry": expiry,
+        "bid": floats([q.bid for q in quotes]),
+        "ask": floats([q.ask for q in quotes]),
+        "underlying_price": floats([q.underlying_price for q in quotes]),
+        "volume": floats([q.volume for q in quotes]),
+        "open_interest": floats([q.open_interest for q in quotes]),
+        "quote_time": qtime,
+        "multiplier": floats([q.multiplier for q in quotes]),
+        "tick_size": floats([q.tick_size for q in quotes]),
+        "last": floats([q.last for q in quotes]),
+        "iv_input": floats([q.iv for q in quotes]),
+    }
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -163,27 +183,58 @@ def prepare(frame: pd.DataFrame, as_of: datetime, rate: float, div: dict[str, fl
     ``delta gamma vega theta rho prob_otm`` (project pricing; American where the style is American),
     ``quote_reasons`` and ``valid``. ``div`` is a continuous dividend yield, per underlying or for all.
     """
-    f = frame.copy().reset_index(drop=True)
+    f = frame.drop(columns=[c for c in PREPARED_COLUMNS if c in frame.columns]).reset_index(drop=True)
+    added = prepare_columns(chain_arrays(f), as_of, rate, div, config)
+    return pd.concat([f, pd.DataFrame(added, index=f.index, copy=False)], axis=1)
+
+
+PREPARED_COLUMNS: tuple[str, ...] = (
+    "dte", "mid", "spread_pct", "quote_age_min", "t", "iv", "delta", "gamma", "vega", "theta", "rho", "prob_otm",
+    "model_price", "iv_error", "quote_reasons", "valid",
+)
+"""The columns :func:`prepare` adds, in order."""
+
+_NS_PER_DAY = 86_400 * 10**9
+_NUMERIC = ("strike", "bid", "ask", "underlying_price", "volume", "open_interest", "multiplier", "tick_size", "last",
+            "iv_input")
+
+
+def chain_arrays(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The chain columns of a chain frame as arrays for computing: numbers float64, times datetime64[ns]."""
+    out = {c: frame[c].to_numpy() for c in CHAIN_COLUMNS}
+    for c in _NUMERIC:
+        out[c] = np.asarray(out[c], dtype=np.float64)
+    for c in ("expiry", "quote_time"):
+        out[c] = np.asarray(out[c], dtype="datetime64[ns]")
+    return out
+
+
+def _blank(values: np.ndarray) -> np.ndarray:
+    """Missing (None/NaN) or whitespace-only text."""
+    missing = np.asarray(pd.isna(values), dtype=bool)
+    return missing | np.array([str(v).strip() == "" for v in values], dtype=bool)
+
+
+def prepare_columns(c: dict[str, np.ndarray], as_of: datetime, rate: float, div: dict[str, float] | float,
+                    config: ScreenConfig) -> dict[str, np.ndarray]:
+    """The columns :func:`prepare` adds (:data:`PREPARED_COLUMNS`), from the chain columns as arrays."""
     now = _as_naive(as_of)
     today = pd.Timestamp(now.date())
-    n = len(f)
+    n = len(c["symbol"])
     reasons: list[list[str]] = [[] for _ in range(n)]
 
-    def flag(mask: np.ndarray | pd.Series, text: str | list[str]) -> None:
-        idx = np.flatnonzero(np.asarray(mask, dtype=bool))
-        for i in idx:
+    def flag(mask: np.ndarray, text: str | list[str]) -> None:
+        for i in np.flatnonzero(mask):
             reasons[i].append(text if isinstance(text, str) else text[i])
 
-    under = f["underlying"].fillna("").astype(str)
-    flag(under.str.strip() == "", "underlying missing")
-    flag(f["right"].isna(), "right is not C or P")
-    flag(f["style"].isna(), "style is not american or european")
+    flag(_blank(c["underlying"]), "underlying missing")
+    flag(pd.isna(c["right"]), "right is not C or P")
+    flag(pd.isna(c["style"]), "style is not american or european")
     for name, label in (("strike", "strike"), ("bid", "bid"), ("ask", "ask"), ("underlying_price", "underlying price")):
-        x = f[name].to_numpy(dtype=np.float64)
+        x = c[name]
         flag(np.isnan(x), f"{label} is not a number")
         flag(np.isinf(x), f"{label} is infinite")
-    bid, ask = f["bid"].to_numpy(np.float64), f["ask"].to_numpy(np.float64)
-    strike, spot = f["strike"].to_numpy(np.float64), f["underlying_price"].to_numpy(np.float64)
+    bid, ask, strike, spot = c["bid"], c["ask"], c["strike"], c["underlying_price"]
     with np.errstate(invalid="ignore", divide="ignore"):
         flag(bid == 0, "zero bid")
         flag(bid < 0, "negative bid")
@@ -198,43 +249,51 @@ def prepare(frame: pd.DataFrame, as_of: datetime, rate: float, div: dict[str, fl
         lo, hi = STRIKE_RATIO_BOUNDS
         flag((strike > 0) & (spot > 0) & np.isfinite(ratio) & ((ratio < lo) | (ratio > hi)),
              "strike implausibly far from the underlying price")
-    mult = f["multiplier"].to_numpy(np.float64)
-    flag(~(np.isfinite(mult) & (mult > 0) & (mult == np.round(mult))), "multiplier not a positive whole number")
-    flag(f["volume"].to_numpy(np.float64) < 0, "negative volume")
-    flag(f["open_interest"].to_numpy(np.float64) < 0, "negative open interest")
-    ivin = f["iv_input"].to_numpy(np.float64)
-    flag(np.isfinite(ivin) & ((ivin <= 0) | (ivin > MAX_IV)), "given iv not in (0, 10]")
-    flag(np.isinf(ivin), "given iv is infinite")
+        mult = c["multiplier"]
+        flag(~(np.isfinite(mult) & (mult > 0) & (mult == np.round(mult))), "multiplier not a positive whole number")
+        flag(c["volume"] < 0, "negative volume")
+        flag(c["open_interest"] < 0, "negative open interest")
+        ivin = c["iv_input"]
+        flag(np.isfinite(ivin) & ((ivin <= 0) | (ivin > MAX_IV)), "given iv not in (0, 10]")
+        flag(np.isinf(ivin), "given iv is infinite")
 
-    expiry = f["expiry"]
-    flag(expiry.isna(), "expiry is not a date")
-    flag(expiry.notna() & (expiry < today), "expired")
-    flag(expiry.notna() & (expiry > today + pd.DateOffset(years=MAX_YEARS_TO_EXPIRY)),
-         f"expiry more than {MAX_YEARS_TO_EXPIRY} years away")
-    qt = f["quote_time"]
-    age = (pd.Timestamp(now) - qt).dt.total_seconds().to_numpy(np.float64) / 60.0
-    flag(qt.isna(), "quote time is not a time")
-    flag(age < 0, "quote stamped after as_of")
-    stale = age > config.max_quote_age_minutes
+    expiry = c["expiry"]
+    no_expiry = np.isnat(expiry)
+    flag(no_expiry, "expiry is not a date")
+    today64 = np.datetime64(today, "ns")
+    flag(expiry < today64, "expired")
+    limit = today + pd.DateOffset(years=MAX_YEARS_TO_EXPIRY)
+    flag(expiry > np.datetime64(limit, "ns"), f"expiry more than {MAX_YEARS_TO_EXPIRY} years away")
+    qt = c["quote_time"]
+    no_qt = np.isnat(qt)
+    # as pandas' total_seconds: nanoseconds over 1e9, NaT as NaN
+    age = np.where(no_qt, np.nan, (np.datetime64(now, "ns") - qt).view(np.int64) / 10**9) / 60.0
+    flag(no_qt, "quote time is not a time")
+    with np.errstate(invalid="ignore"):
+        flag(age < 0, "quote stamped after as_of")
+        stale = age > config.max_quote_age_minutes
     flag(stale, [f"stale quote ({a:.0f} min old > {config.max_quote_age_minutes:g})" if s else ""
                  for a, s in zip(age, stale, strict=True)])
-    flag(f["symbol"].duplicated(keep="first"), "duplicate contract")
+    flag(pd.Series(c["symbol"]).duplicated(keep="first").to_numpy(), "duplicate contract")
 
-    f["dte"] = (expiry - today).dt.days.astype(np.float64)
-    f["mid"] = 0.5 * (bid + ask)
+    days = (expiry - today64).view(np.int64) // _NS_PER_DAY
+    out: dict[str, np.ndarray] = {"dte": np.where(no_expiry, np.nan, days.astype(np.float64))}
+    mid = 0.5 * (bid + ask)
+    out["mid"] = mid
     with np.errstate(invalid="ignore", divide="ignore"):
-        f["spread_pct"] = np.where(f["mid"] > 0, (ask - bid) / f["mid"], np.inf)
-    f["quote_age_min"] = age
-    _analytics(f, reasons, as_of, rate, div)
-    f["quote_reasons"] = ["; ".join(r) for r in reasons]
-    f["valid"] = [not r for r in reasons]
-    return f
+        out["spread_pct"] = np.where(mid > 0, (ask - bid) / mid, np.inf)
+    out["quote_age_min"] = age
+    out.update(_analytics(c, reasons, as_of, rate, div))
+    out["quote_reasons"] = np.array(["; ".join(r) for r in reasons], dtype=object)
+    out["valid"] = np.array([not r for r in reasons], dtype=bool)
+    return out
 
 
-def _analytics(f: pd.DataFrame, reasons: list[list[str]], as_of: datetime, rate: float,
-               div: dict[str, float] | float) -> None:
-    """Implied volatility and Greeks of every row that passed the checks so far (NaN elsewhere)."""
-    n = len(f)
+def _analytics(c: dict[str, np.ndarray], reasons: list[list[str]], as_of: datetime, rate: float,
+               div: dict[str, float] | float) -> dict[str, np.ndarray]:
+    """Implied volatility and Greeks of every row that passed the checks so far (NaN elsewhere): columns
+    ``t``, ``iv delta gamma vega theta rho prob_otm model_price`` and ``iv_error``."""
+    n = len(c["symbol"])
     names = ("iv", "delta", "gamma", "vega", "theta", "rho", "prob_otm", "model_price")
     out = {k: np.full(n, np.nan) for k in names}
     err = np.full(n, "", dtype=object)
@@ -242,18 +301,19 @@ def _analytics(f: pd.DataFrame, reasons: list[list[str]], as_of: datetime, rate:
     t = np.full(n, np.nan)
     if ok.any():
         idx = np.flatnonzero(ok)
-        expiries = f.loc[ok, "expiry"]
-        yf = {e: year_fraction(as_of, e.date()) for e in expiries.unique()}
-        t[idx] = expiries.map(yf).to_numpy(np.float64)
-        sub = f.loc[ok]
-        q = (sub["underlying"].map(lambda u: div.get(u, 0.0)).to_numpy(np.float64) if isinstance(div, dict)
-             else np.full(len(sub), float(div)))
-        spot, strike = sub["underlying_price"].to_numpy(np.float64), sub["strike"].to_numpy(np.float64)
-        call = (sub["right"] == Right.CALL.value).to_numpy()
-        amer = (sub["style"] == Style.AMERICAN.value).to_numpy()
-        bid, ask = sub["bid"].to_numpy(np.float64), sub["ask"].to_numpy(np.float64)
+        expiries = c["expiry"][idx]
+        uniq, inverse = np.unique(expiries, return_inverse=True)
+        yf = np.array([year_fraction(as_of, pd.Timestamp(e).date()) for e in uniq], dtype=np.float64)
+        t[idx] = yf[inverse]
+        under = c["underlying"][idx]
+        q = (np.array([div.get(u, 0.0) for u in under], dtype=np.float64) if isinstance(div, dict)
+             else np.full(len(idx), float(div)))
+        spot, strike = c["underlying_price"][idx], c["strike"][idx]
+        call = c["right"][idx] == Right.CALL.value
+        amer = c["style"][idx] == Style.AMERICAN.value
+        bid, ask = c["bid"][idx], c["ask"][idx]
         res = analyse_arrays(0.5 * (bid + ask), spot, strike, t[idx], rate, q, call, amer, bid=bid, ask=ask)
-        given = sub["iv_input"].to_numpy(np.float64)
+        given = c["iv_input"][idx]
         use_given = np.isfinite(given) & (given > 0)
         iv = np.where(use_given, given, res.iv)
         cols = {"delta": res.delta, "gamma": res.gamma, "vega": res.vega, "theta": res.theta, "rho": res.rho,
@@ -271,10 +331,7 @@ def _analytics(f: pd.DataFrame, reasons: list[list[str]], as_of: datetime, rate:
         for j, i in enumerate(idx):
             if res.error[j]:
                 reasons[i].append(f"IV cannot be solved ({res.error[j].replace('_', ' ')})")
-    f["t"] = t
+    bad = err != ""
     for k in names:
-        f[k] = out[k]
-    f["iv_error"] = err
-    bad = f["iv_error"] != ""
-    for k in names:
-        f.loc[bad, k] = np.nan
+        out[k][bad] = np.nan
+    return {"t": t, **out, "iv_error": err}
