@@ -12,6 +12,7 @@ tickers become ``U1``, ``U2`` ... and absolute prices and dates are left out.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Annotated, Any, Literal
@@ -250,7 +251,8 @@ def _strict(node: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@functools.cache
 def schema_hash(model: type[BaseModel] = ReviewResponse) -> str:
-    """Short hash of the response schema (part of every cache key)."""
+    """Short hash of the response schema (part of every cache key); a class's schema is fixed, so computed once."""
     text = json.dumps(model.model_json_schema(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
