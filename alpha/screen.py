@@ -156,19 +156,27 @@ def _reasons(status: dict[str, np.ndarray], why: dict[str, np.ndarray], warns: l
     return ["; ".join(fails[i] + list(warns[i]) + notes[i]) for i in range(n)]
 
 
-def _quote(f: dict[str, np.ndarray], i: int) -> OptionQuote:
-    greeks = Greeks(delta=float(f["delta"][i]), gamma=float(f["gamma"][i]), vega=float(f["vega"][i]),
-                    theta=float(f["theta"][i]), rho=float(f["rho"][i]))
-    last = f["last"][i]
-    return OptionQuote(
-        symbol=str(f["symbol"][i]), underlying=str(f["underlying"][i]), right=Right(f["right"][i]),
-        strike=float(f["strike"][i]), expiry=pd.Timestamp(f["expiry"][i]).date(), bid=float(f["bid"][i]),
-        ask=float(f["ask"][i]), underlying_price=float(f["underlying_price"][i]),
-        quote_time=pd.Timestamp(f["quote_time"][i]).to_pydatetime(), style=Style(f["style"][i]),
-        multiplier=int(f["multiplier"][i]), tick_size=float(f["tick_size"][i]), volume=float(f["volume"][i]),
-        open_interest=float(f["open_interest"][i]), last=float(last) if pd.notna(last) else None,
-        iv=float(f["iv"][i]), greeks=greeks,
-    )
+_QUOTE_FLOATS = ("delta", "gamma", "vega", "theta", "rho", "strike", "bid", "ask", "underlying_price", "multiplier",
+                 "tick_size", "volume", "open_interest", "last", "iv")
+
+
+def _quotes(f: dict[str, np.ndarray], rows: list[int]) -> list[OptionQuote]:
+    """The domain quotes of the given rows (with their analytics)."""
+    x = {k: np.asarray(f[k], dtype=np.float64)[rows].tolist() for k in _QUOTE_FLOATS}
+    out: list[OptionQuote] = []
+    for j, i in enumerate(rows):
+        greeks = Greeks(delta=x["delta"][j], gamma=x["gamma"][j], vega=x["vega"][j], theta=x["theta"][j],
+                        rho=x["rho"][j])
+        last = x["last"][j]
+        out.append(OptionQuote(
+            symbol=str(f["symbol"][i]), underlying=str(f["underlying"][i]), right=Right(f["right"][i]),
+            strike=x["strike"][j], expiry=pd.Timestamp(f["expiry"][i]).date(), bid=x["bid"][j], ask=x["ask"][j],
+            underlying_price=x["underlying_price"][j], quote_time=pd.Timestamp(f["quote_time"][i]).to_pydatetime(),
+            style=Style(f["style"][i]), multiplier=int(x["multiplier"][j]), tick_size=x["tick_size"][j],
+            volume=x["volume"][j], open_interest=x["open_interest"][j], last=last if pd.notna(last) else None,
+            iv=x["iv"][j], greeks=greeks,
+        ))
+    return out
 
 
 def _opt(x: object) -> float | None:
@@ -180,20 +188,31 @@ def _candidates(f: dict[str, np.ndarray], status: dict[str, np.ndarray], why: di
     score, symbol = f["score"], f["symbol"]
     # best score first, ties by symbol; Python's sort is stable, as the mergesort it stands for
     order = sorted(np.flatnonzero(f["passed"]).tolist(), key=lambda i: (-score[i], symbol[i]))
+    if not order:
+        return ()
+    applies = {code: [r.name for r in RULES if r.applies in ("both", code)] for code in ("cc", "csp")}
+    st = {name: status[name][order].tolist() for name in RULE_NAMES}
+    rs = {name: why[name][order].tolist() for name in RULE_NAMES}
+    # Verdicts are immutable: equal ones are shared rather than built again for every candidate
+    made: dict[tuple[str, str, str], Verdict] = {}
+    quotes = _quotes(f, order)
     out: list[Candidate] = []
-    for i in order:
+    for j, i in enumerate(order):
         strategy_code = f["strategy"][i]
         strategy = Strategy.COVERED_CALL if strategy_code == "cc" else Strategy.CASH_SECURED_PUT
-        verdicts = tuple(
-            Verdict(rule=r.name, status=str(status[r.name][i]), reason=str(why[r.name][i]))
-            for r in RULES if r.applies in ("both", strategy_code)
-        )
+        verdicts: list[Verdict] = []
+        for name in applies[strategy_code]:
+            key = (name, str(st[name][j]), str(rs[name][j]))
+            v = made.get(key)
+            if v is None:
+                v = made[key] = Verdict(rule=key[0], status=key[1], reason=key[2])
+            verdicts.append(v)
         notes = tuple(warnings[i]) + tuple(f"{v.rule} n/a: {v.reason}" for v in verdicts
                                            if v.status == NA and v.reason)
         sector = str(f["sector"][i])
         out.append(Candidate(
-            quote=_quote(f, i), strategy=strategy, score=float(score[i]), as_of=as_of,
-            verdicts=(Verdict("quote_ok", PASS),) + verdicts, premium_yield=float(f["premium_yield"][i]),
+            quote=quotes[j], strategy=strategy, score=float(score[i]), as_of=as_of,
+            verdicts=(Verdict("quote_ok", PASS),) + tuple(verdicts), premium_yield=float(f["premium_yield"][i]),
             iv_percentile=_opt(f["iv_percentile"][i]), iv_rank=_opt(f["iv_rank"][i]),
             sector=None if sector.startswith("unknown:") else sector, contracts=int(f["contracts"][i]),
             notes=notes,
