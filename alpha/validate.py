@@ -82,8 +82,8 @@ def chain_columns(quotes: Sequence[OptionQuote], tz: object | None = None) -> di
     def floats(values: list[float | None]) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
-    expiry = np.array([q.expiry for q in quotes], dtype="datetime64[D]").astype("datetime64[ns]")
-    qtime = np.array([naive(q.quote_time, tz) for q in quotes], dtype="datetime64[ns]")
+    expiry = _datetime64([q.expiry for q in quotes], "datetime64[D]").astype("datetime64[ns]")
+    qtime = _datetime64([naive(q.quote_time, tz) for q in quotes], "datetime64[ns]")
     return {
         "symbol": np.array([q.symbol for q in quotes], dtype=object),
         "underlying": np.array([q.underlying for q in quotes], dtype=object),
@@ -102,6 +102,15 @@ def chain_columns(quotes: Sequence[OptionQuote], tz: object | None = None) -> di
         "last": floats([q.last for q in quotes]),
         "iv_input": floats([q.iv for q in quotes]),
     }
+
+
+def _datetime64(values: list[date], dtype: str) -> np.ndarray:
+    """``np.array(values, dtype)``, converting each distinct value once (a chain has few expiries and times)."""
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) == len(values):
+        return np.array(values, dtype=dtype)
+    pos = {v: i for i, v in enumerate(distinct)}
+    return np.array(distinct, dtype=dtype)[np.fromiter((pos[v] for v in values), dtype=np.int64, count=len(values))]
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
