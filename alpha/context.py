@@ -207,8 +207,11 @@ def context_columns(c: dict[str, np.ndarray], portfolio: PortfolioState, market:
         return getattr(r, name) if r is not None else None
 
     out["credit_rating"] = _spread(names, row, {u: normalise_rating(field(u, "credit_rating")) for u in names}, object)
-    earnings = pd.to_datetime(pd.Series([field(u, "next_earnings") for u in names], dtype=object), errors="coerce")
-    out["next_earnings"] = earnings.to_numpy()[row]
+    dates = [field(u, "next_earnings") for u in names]
+    if all(d is None for d in dates):  # no reference data (the usual case offline): skip the parser
+        out["next_earnings"] = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    else:
+        out["next_earnings"] = pd.to_datetime(pd.Series(dates, dtype=object), errors="coerce").to_numpy()[row]
     out["pcr"] = _spread(names, row, {u: field(u, "put_call_ratio") for u in names}, np.float64)
     avg, count = _sector_pcr(ref)
     # an unknown sector has no peers: its bucket name is never a key of the averages

@@ -224,6 +224,19 @@ def _blank(values: np.ndarray) -> np.ndarray:
     return missing | np.array([str(v).strip() == "" for v in values], dtype=bool)
 
 
+def _duplicated(symbols: np.ndarray) -> np.ndarray:
+    """Rows whose symbol appeared on an earlier row (as pandas' ``duplicated(keep="first")``)."""
+    if not all(isinstance(s, str) for s in symbols):  # missing values: pandas' rules for them
+        return pd.Series(symbols).duplicated(keep="first").to_numpy()
+    seen: set[str] = set()
+    out = np.zeros(len(symbols), dtype=bool)
+    for i, s in enumerate(symbols):
+        if s in seen:
+            out[i] = True
+        seen.add(s)
+    return out
+
+
 def prepare_columns(c: dict[str, np.ndarray], as_of: datetime, rate: float, div: dict[str, float] | float,
                     config: ScreenConfig) -> dict[str, np.ndarray]:
     """The columns :func:`prepare` adds (:data:`PREPARED_COLUMNS`), from the chain columns as arrays."""
@@ -283,7 +296,7 @@ def prepare_columns(c: dict[str, np.ndarray], as_of: datetime, rate: float, div:
         stale = age > config.max_quote_age_minutes
     flag(stale, [f"stale quote ({a:.0f} min old > {config.max_quote_age_minutes:g})" if s else ""
                  for a, s in zip(age, stale, strict=True)])
-    flag(pd.Series(c["symbol"]).duplicated(keep="first").to_numpy(), "duplicate contract")
+    flag(_duplicated(c["symbol"]), "duplicate contract")
 
     days = (expiry - today64).view(np.int64) // _NS_PER_DAY
     out: dict[str, np.ndarray] = {"dte": np.where(no_expiry, np.nan, days.astype(np.float64))}
