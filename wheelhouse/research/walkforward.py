@@ -209,7 +209,9 @@ def stitched_stats(returns: pd.Series, risk_free: pd.Series | None = None) -> di
         rf = risk_free.copy()
         rf.index = pd.DatetimeIndex(pd.to_datetime(rf.index))
     stats = performance((1.0 + r).cumprod(), 1.0, rf)
-    out = {k: float(v) for k, v in stats.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    # Fees, premium and win rate need the trades, not the returns: leave them out rather than report zeros.
+    return_based = ("cagr", "annual_volatility", "sharpe", "sortino", "max_drawdown", "longest_drawdown_days")
+    out = {k: float(v) for k, v in stats.items() if k in return_based and isinstance(v, int | float)}
     if "max_drawdown" in out:
         out["drawdown"] = -out["max_drawdown"]
     return out
