@@ -113,3 +113,14 @@ def test_bad_seasonal_setting_names_the_setting(text: str, message: str) -> None
 
 def test_seasonal_off() -> None:
     assert parse_seasonal_factors("") == () and seasonal_scale(date(2020, 1, 2), ()) == 1.0
+
+
+def test_command_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from wheelhouse.research import calibration, engine_trial
+
+    monkeypatch.setattr(engine_trial, "run_engine", synthetic_trial)
+    assert calibration.main(["--target-vol", "0.05", "--config", "/no/such.json", "--start", "2000-01-03",
+                             "--end", "2011-12-30"]) == 0
+    out = capsys.readouterr().out
+    assert "capital_fraction = 1: realised volatility" in out and "-> capital_fraction = 0.5" in out
+    assert "seasonal factors: none accepted" in out

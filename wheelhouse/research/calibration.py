@@ -183,3 +183,41 @@ def parse_seasonal_factors(text: str | Sequence[float]) -> tuple[float, ...]:
 def seasonal_scale(as_of: date | datetime, factors: Sequence[float]) -> float:
     """The size multiplier for ``as_of``'s month (1 when factors are off)."""
     return float(factors[as_of.month - 1]) if factors else 1.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m wheelhouse.research.calibration``: volatility target and month-of-year factors for a config."""
+    import argparse
+
+    from wheelhouse.commands.optimize import base_parameters
+    from wheelhouse.research.engine_trial import run_engine
+
+    parser = argparse.ArgumentParser(prog="python -m wheelhouse.research.calibration", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target-vol", type=float, required=True, help="annual volatility to aim at, e.g. 0.08")
+    parser.add_argument("--setting", default="capital_fraction", help="the exposure setting to rescale")
+    parser.add_argument("--config", default="config.json")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
+    parser.add_argument("--start", type=date.fromisoformat)
+    parser.add_argument("--end", type=date.fromisoformat)
+    parser.add_argument("--iterations", type=int, default=4)
+    args = parser.parse_args(argv)
+    config = base_parameters(args.config, args.set)
+    spec = DataSpec(args.data, args.start or config.general.start_date, args.end or config.general.end_date)
+    result = calibrate(run_engine, config.to_parameters(), spec, args.target_vol, args.setting, args.iterations)
+    for value, vol in result.history:
+        print(f"{args.setting} = {value:.4g}: realised volatility {vol:.2%}")
+    capped = " (capped at the setting's bound)" if result.capped else ""
+    print(f"-> {args.setting} = {result.fraction:.4g}{capped} for a {args.target_vol:.1%} target")
+    final = run_engine(config.replace(**{args.setting: round(result.fraction, 4)}).to_parameters(), spec)
+    season = seasonal_factors(final["returns"])
+    print(f"seasonal factors: {season.parameter() or 'none accepted'} ({season.reason}; Kruskal-Wallis p = "
+          f"{season.p_value:.3f}, half-to-half Spearman {season.stability:.2f}, {season.years} years)")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
