@@ -121,11 +121,13 @@ def test_empty_space_runs_the_base_configuration_once(threads: ThreadPoolExecuto
 
 def test_local_process_pool_gives_the_same_table_as_threads(threads: ThreadPoolExecutor) -> None:
     expected = run_search(SPACE, synthetic_trial, SPEC, threads, "random", n_trials=6, seed=5).table()
+    before = os.environ.get("OPENBLAS_NUM_THREADS")
     with open_executor("local", workers=2) as pool:
         got = run_search(SPACE, synthetic_trial, SPEC, pool, "random", n_trials=6, seed=5).table()
-        threads = pool.submit(os.getenv, "NUMBA_NUM_THREADS").result()
+        threads = [pool.submit(os.getenv, name).result() for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS")]
     pd.testing.assert_frame_equal(expected, got)
-    assert threads == "1"  # one worker process per core, each single-threaded
+    assert threads == ["1", "1"]  # one worker process per core, each single-threaded from its start
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == before  # the parent's environment is left alone
 
 
 def test_executor_names() -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import multiprocessing
 import os
 import sys
 import time
@@ -25,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from wheelhouse.research.executors import single_threaded
+from wheelhouse.research.executors import single_threaded_context
 from wheelhouse.research.search import run_search
 from wheelhouse.research.space import load_space
 from wheelhouse.research.trial import DataSpec, Trial
@@ -51,7 +50,7 @@ def cpu_unit(n: int = 6_000_000) -> int:
 
 def reference_wall(workers: int, units: int = 8) -> float:
     """Wall seconds for ``units`` reference tasks on a pool of ``workers`` processes (same pool kind as trials)."""
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=single_threaded) as pool:
+    with ProcessPoolExecutor(workers, mp_context=single_threaded_context()) as pool:
         list(pool.map(int, [0] * workers))  # start the workers before the clock
         start = time.perf_counter()
         list(pool.map(cpu_unit, [6_000_000] * units))
@@ -63,7 +62,7 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
     space = load_space(space_path, base)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=single_threaded) as pool:
+    with ProcessPoolExecutor(workers, mp_context=single_threaded_context()) as pool:
         result = run_search(space, functools.partial(timed_trial, trial), spec, pool, "random", trials, seed)
     wall = time.perf_counter() - start
     cpu = sum(r.stats.get("cpu_seconds", 0.0) for r in result.records)

@@ -92,7 +92,9 @@ def answer(run: BacktestRun) -> dict[str, Any]:
     stats = run.stats()
     # run_seconds is a wall-clock reading, not a result: leaving it out keeps answers identical across workers.
     out: dict[str, Any] = _numbers({k: v for k, v in stats.items() if k not in ("benchmarks", "run_seconds")})
-    out["benchmarks"] = {name: _numbers(s) for name, s in (stats.get("benchmarks") or {}).items() if s}
+    benchmarks = stats.get("benchmarks") or {}
+    assert isinstance(benchmarks, dict)
+    out["benchmarks"] = {name: _numbers(s) for name, s in benchmarks.items() if s}
     start_value = run.config.general.initial_cash
     equity = run.equity_of(run.strategy)
     out["returns"] = _returns(equity, start_value)

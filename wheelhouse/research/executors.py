@@ -42,15 +42,35 @@ class InlineExecutor(Executor):
 THREAD_POOLS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
-def single_threaded() -> None:
-    """Pool initializer: one thread per numeric library in this worker, set before any of them loads.
+class _SingleThreadedProcess(multiprocessing.context.SpawnProcess):
+    """A spawned process that starts with one thread per numeric library (see :func:`single_threaded_context`)."""
 
-    The pricing kernels run numba-parallel loops; with one worker process per core, letting every worker also
-    start a thread per core would oversubscribe the machine, so trials run single-threaded and the pool's
-    processes are the parallelism.
+    def start(self) -> None:
+        saved = {name: os.environ.get(name) for name in THREAD_POOLS}
+        os.environ.update(dict.fromkeys(THREAD_POOLS, "1"))
+        try:
+            super().start()  # the child copies the environment now, before it imports anything
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+class _SingleThreadedContext(multiprocessing.context.SpawnContext):
+    Process = _SingleThreadedProcess  # type: ignore[assignment]
+
+
+def single_threaded_context() -> multiprocessing.context.SpawnContext:
+    """A ``spawn`` context whose workers run numba, OpenMP and BLAS with one thread each.
+
+    The pricing kernels run numba-parallel loops and numpy may use a threaded BLAS; with one worker process
+    per core, a thread per core in every worker would oversubscribe the machine, so the pool's processes are
+    the parallelism. The variables are set in the child's environment from its start (a pool initializer would
+    run after the child had already imported numpy); the parent's environment is left as it was.
     """
-    for name in THREAD_POOLS:
-        os.environ[name] = "1"
+    return _SingleThreadedContext()
 
 
 def _probe() -> str:
@@ -92,8 +112,7 @@ def open_executor(where: str = "local", workers: int | None = None, timeout: flo
         return
     if where == "local":
         # spawn, not fork: the parent may run threads (progress bar, Dask), which fork would copy mid-state.
-        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1,
-                                   mp_context=multiprocessing.get_context("spawn"), initializer=single_threaded)
+        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=single_threaded_context())
         try:
             yield pool
         finally:

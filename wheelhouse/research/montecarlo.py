@@ -98,8 +98,10 @@ def period_rates(annual: pd.Series) -> npt.NDArray[np.float64]:
     """Each session's risk-free return from annual rates indexed by date, over the calendar days since the
     previous session (one day for the first), continuously compounded as in ``stats.json``."""
     idx = pd.DatetimeIndex(pd.to_datetime(annual.index))
-    days = np.diff(np.concatenate([[idx[0].toordinal() - 1], [d.toordinal() for d in idx]])) if len(idx) else []
-    return np.expm1(annual.to_numpy(dtype=float) * np.asarray(days, dtype=float) / 365.0)
+    if not len(idx):
+        return np.zeros(0)
+    days = np.diff(np.array([idx[0].toordinal() - 1, *(d.toordinal() for d in idx)], dtype=float))
+    return np.expm1(annual.to_numpy(dtype=float) * days / 365.0)
 
 
 def _cagr_years(r: npt.NDArray[np.float64], years: float) -> float:
