@@ -13,9 +13,10 @@ screens that could not be evaluated (``rule n/a: why``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -57,10 +58,32 @@ class ScreenResult:
     ``atm_iv`` is each underlying's current 30-day at-the-money IV, for the host to append to its IV history.
     """
 
-    table: pd.DataFrame
     candidates: tuple[Candidate, ...]
     as_of: datetime
     atm_iv: dict[str, float] = field(default_factory=dict)
+    parts: _TableParts | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """Built on first access: a host that only trades on the candidates never pays for it."""
+        return pd.DataFrame() if self.parts is None else self.parts.frame()
+
+
+@dataclass(frozen=True)
+class _TableParts:
+    """What the table is made of: the columns (chain, derived, statuses, score components) in order, and the
+    rule statuses, reasons and warnings its ``reasons`` column is written from."""
+
+    head: dict[str, np.ndarray]
+    status: dict[str, np.ndarray]
+    why: dict[str, np.ndarray]
+    warnings: list[tuple[str, ...]]
+    tail: dict[str, np.ndarray]
+
+    def frame(self) -> pd.DataFrame:
+        n = len(self.head["symbol"])
+        reasons = np.array(_reasons(self.status, self.why, self.warnings, n), dtype=object)
+        return pd.DataFrame({**self.head, **self.status, "reasons": reasons, **self.tail})
 
 
 def screen(snapshot: ChainSnapshot, portfolio: PortfolioState, market: MarketContext,
@@ -69,12 +92,44 @@ def screen(snapshot: ChainSnapshot, portfolio: PortfolioState, market: MarketCon
     return screen_many((snapshot,), portfolio, market, config)
 
 
+Prepared = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
+"""A chain's columns and the quote checks and analytics of :func:`alpha.validate.prepare_columns`."""
+
+
 def screen_many(snapshots: Sequence[ChainSnapshot], portfolio: PortfolioState, market: MarketContext,
-                config: StrategyConfig) -> ScreenResult:
-    """Screen several chains (one per underlying) together and rank all candidates in one list."""
+                config: StrategyConfig, memo: MutableMapping[tuple[object, ...], Prepared] | None = None,
+                ) -> ScreenResult:
+    """Screen several chains (one per underlying) together and rank all candidates in one list.
+
+    ``memo`` (optional) keeps each chain's columns, quote checks, implied vols and Greeks between calls, keyed
+    by the snapshots' (underlying, as_of), the rate, the dividend yields and ``max_quote_age_minutes``: these
+    depend on nothing else. The caller promises that an (underlying, as_of) pair always names the same
+    quotes, as a data source replayed again does; the stored arrays are read-only.
+    """
+    key: tuple[object, ...] | None = None
+    if memo is not None:
+        key = (tuple((s.underlying, s.as_of) for s in snapshots), market.as_of, market.rate,
+               tuple(sorted(market.dividend_yield.items())), config.general.dividend_yield,
+               config.screen.max_quote_age_minutes)
+        hit = memo.get(key)
+        if hit is not None:
+            return _screen(hit[0], hit[0], portfolio, market, config, hit[1])
     quotes = [q for s in snapshots for q in s.quotes]
     chain = chain_columns(quotes, market.as_of.tzinfo)
-    return _screen(chain, chain, portfolio, market, config)
+    prepared = _prepare(chain, market, config)
+    if key is not None and memo is not None:
+        for arrays in (chain, prepared):
+            for a in arrays.values():
+                a.flags.writeable = False
+        memo[key] = (chain, prepared)
+    return _screen(chain, chain, portfolio, market, config, prepared)
+
+
+def _prepare(chain: dict[str, np.ndarray], market: MarketContext, config: StrategyConfig) -> dict[str, np.ndarray]:
+    under = chain["underlying"]
+    names = sorted({str(u) for u, m in zip(under, pd.isna(under), strict=True) if not m})
+    div = {u: market.dividend_yield.get(u, config.general.dividend_yield) for u in names}
+    return prepare_columns(chain, market.as_of, market.rate, div, config.screen)
 
 
 def screen_frame(chain: pd.DataFrame, portfolio: PortfolioState, market: MarketContext,
@@ -85,16 +140,15 @@ def screen_frame(chain: pd.DataFrame, portfolio: PortfolioState, market: MarketC
 
 
 def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio: PortfolioState,
-            market: MarketContext, config: StrategyConfig) -> ScreenResult:
+            market: MarketContext, config: StrategyConfig,
+            prepared: dict[str, np.ndarray] | None = None) -> ScreenResult:
     """The screen on the chain's columns as arrays: ``raw`` as given (for the table), ``chain`` typed for
-    computing (:func:`alpha.validate.chain_arrays`). Works on one dict of columns; the table is built once."""
+    computing (:func:`alpha.validate.chain_arrays`), ``prepared`` its :func:`_prepare` columns when already
+    known. Works on one dict of columns; the table is built once."""
     cfg = config.screen
     as_of = market.as_of
-    under = chain["underlying"]
-    names = sorted({str(u) for u, m in zip(under, pd.isna(under), strict=True) if not m})
-    div = {u: market.dividend_yield.get(u, config.general.dividend_yield) for u in names}
     f: dict[str, np.ndarray] = dict(chain)
-    f.update(prepare_columns(chain, as_of, market.rate, div, cfg))
+    f.update(_prepare(chain, market, config) if prepared is None else prepared)
     added, atm = context_columns(f, portfolio, market, config)
     f.update(added)
     n = len(f["symbol"])
@@ -116,13 +170,10 @@ def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio:
     f["contracts"] = _contracts(f, portfolio, cfg.screen_sector_max)
     f["as_of"] = np.full(n, pd.Timestamp(as_of.replace(tzinfo=None)).to_datetime64())
     warnings = _warnings(f, cfg.warn_spread_pct)
-    f["reasons"] = np.array(_reasons(status, why, warnings, n), dtype=object)
-
-    columns = {**{c: raw.get(c, f[c]) for c in TABLE_HEAD}, **status, "reasons": f["reasons"],
-               **{c: f[c] for c in TABLE_VALUES}, **comp}
-    table = pd.DataFrame(columns, copy=False)
+    parts = _TableParts({c: raw.get(c, f[c]) for c in TABLE_HEAD}, status, why, warnings,
+                        {**{c: f[c] for c in TABLE_VALUES}, **comp})
     cands = _candidates(f, status, why, warnings, as_of)
-    return ScreenResult(table=table, candidates=cands, as_of=as_of, atm_iv=atm)
+    return ScreenResult(candidates=cands, as_of=as_of, atm_iv=atm, parts=parts)
 
 
 def _contracts(f: dict[str, np.ndarray], portfolio: PortfolioState, sector_max: float) -> np.ndarray:

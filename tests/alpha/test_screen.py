@@ -222,3 +222,39 @@ def test_iv_percentile_and_rank_from_history() -> None:
     assert call["iv_percentile"] == pytest.approx(np.mean(np.array(history) < atm) * 100, abs=1.0)
     short = run(portfolio=fx.portfolio(positions=positions), iv_history={"XYZ": history[:19]})
     assert np.isnan(row(short, CALL.symbol)["iv_percentile"])
+
+
+def test_memo_keeps_a_chains_analytics_and_gives_the_same_result() -> None:
+    from dataclasses import replace
+
+    from alpha.screen import screen_many
+
+    snap = ChainSnapshot("XYZ", 105.0, AS_OF, (PUT, CALL))
+    ctx = MarketContext(as_of=AS_OF, rate=0.01, reference=REFERENCE)
+    config = StrategyConfig()
+    plain = screen_many((snap,), fx.portfolio(), ctx, config)
+    memo: dict[tuple[object, ...], Any] = {}
+    first = screen_many((snap,), fx.portfolio(), ctx, config, memo)
+    assert len(memo) == 1
+    [(chain, prepared)] = memo.values()
+    assert not prepared["iv"].flags.writeable and not chain["bid"].flags.writeable
+    # a hit: a snapshot holding other quotes under the same (underlying, as_of) is answered from the memo
+    again = screen_many((ChainSnapshot("XYZ", 105.0, AS_OF, (PUT,)),), fx.portfolio(), ctx, config, memo)
+    assert len(memo) == 1 and len(again.table) == 2
+    for result in (first, again):
+        assert result.candidates == plain.candidates
+        assert result.table.equals(plain.table)
+    # the rate and the quote-age limit are part of the key
+    screen_many((snap,), fx.portfolio(), replace(ctx, rate=0.02), config, memo)
+    stricter = StrategyConfig.model_validate({**config.model_dump(), "screen": {
+        **config.screen.model_dump(), "max_quote_age_minutes": 1.0}})
+    assert stricter.screen.max_quote_age_minutes != config.screen.max_quote_age_minutes
+    screen_many((snap,), fx.portfolio(), ctx, stricter, memo)
+    assert len(memo) == 3
+
+
+def test_table_is_built_on_first_access_only() -> None:
+    result = run()
+    assert "table" not in vars(result)
+    first = result.table
+    assert result.table is first and len(first) == 2

@@ -91,6 +91,7 @@ class DefaultData:
         close = sp["Close"] / self.scale
         self._dates = pd.DatetimeIndex(sp.index).normalize()
         self._closes = pd.DatetimeIndex(self._dates + pd.Timedelta(hours=16))
+        self._days, self._close_times = self._dates.to_numpy(), self._closes.to_numpy()
         self._bars = self._make_bars(sp)
         # 'har' needs intraday realised variance, which daily closes lack: GARCH stands in for it.
         self.forecast_model: Model = "gjr" if self.vol_model == "gjr" else "garch"
@@ -159,7 +160,7 @@ class DefaultData:
         return ()
 
     def risk_free_rate(self, day: date) -> float:
-        pos = int(np.searchsorted(self._dates.to_numpy(), np.datetime64(day, "ns"), side="right")) - 1
+        pos = int(np.searchsorted(self._days, np.datetime64(day, "ns"), side="right")) - 1
         return float(self.rates[max(pos, 0)])
 
     def underlying_price(self, ticker: str, as_of: datetime) -> float:
@@ -234,7 +235,7 @@ class DefaultData:
 
     # --- helpers -------------------------------------------------------------------------------------------
     def _index(self, as_of: datetime) -> int:
-        i = int(np.searchsorted(self._closes.to_numpy(), np.datetime64(as_of, "ns"), side="right")) - 1
+        i = int(np.searchsorted(self._close_times, np.datetime64(as_of, "ns"), side="right")) - 1
         if i < 0:
             raise DataError(SOURCE, f"no close at or before {as_of}; the data starts {self._dates[0].date()}")
         return i

@@ -13,12 +13,12 @@ is ``live`` or ``record`` *and* the host allowed it (``allow_network``).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from datetime import datetime
 
 import pandas as pd
 
-from alpha.screen import ScreenResult, screen_many
+from alpha.screen import Prepared, ScreenResult, screen_many
 from domain.config import StrategyConfig
 from domain.state import StateStore
 from domain.types import Candidate, ChainSnapshot, MarketContext, OptionQuote, PortfolioState, ReviewDecision, Target
@@ -50,7 +50,8 @@ class _Timer:
 class Pipeline:
     """Stage calls with their state; one instance per simulated run. ``timings``: seconds spent per stage."""
 
-    def __init__(self, config: StrategyConfig, store: StateStore, allow_network: bool = False) -> None:
+    def __init__(self, config: StrategyConfig, store: StateStore, allow_network: bool = False,
+                 screen_memo: MutableMapping[tuple[object, ...], Prepared] | None = None) -> None:
         mode = config.review.review_mode_backtest
         if mode in ("live", "record") and not allow_network:
             raise NetworkNotAllowed(
@@ -62,10 +63,11 @@ class Pipeline:
         self.gate = RiskGate(config, store)
         self.intents = IntentLedger(store)
         self.timings: dict[str, float] = {}
+        self.screen_memo = screen_memo
 
     def screen(self, chains: Sequence[ChainSnapshot], portfolio: PortfolioState, market: MarketContext) -> ScreenResult:
         with _Timer(self.timings, "screen"):
-            return screen_many(chains, portfolio, market, self.config)
+            return screen_many(chains, portfolio, market, self.config, self.screen_memo)
 
     def review(self, candidates: Sequence[Candidate], portfolio: PortfolioState,
                market: MarketContext) -> ReviewBatch:

@@ -179,7 +179,7 @@ def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: 
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
         future = pool.submit(_run_benchmarks, tuple(benchmarks))
     try:
-        policy = StrategyPolicy(Pipeline(config, store, allow_network))
+        policy = StrategyPolicy(Pipeline(config, store, allow_network, source.screen_memo))
         t1 = time.perf_counter()
         try:
             strategy = Simulator(source, config, policy, start, end, on_session=on_session).run()

@@ -23,9 +23,11 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from alpha.reference import ReferenceSource
+from alpha.screen import Prepared
 from domain.config import StrategyConfig
 from domain.types import ChainSnapshot, OptionQuote, Reference, Right
 from wheelhouse.data.errors import DataError
@@ -56,6 +58,10 @@ class DataAdapter:
         self.resolution = data.resolution
         self._closes: dict[str, pd.Series] = {}
         self._chain_days: dict[str, set[date]] = {}
+        self._forecast: tuple[np.ndarray, np.ndarray] | None = None
+        self.screen_memo: dict[tuple[object, ...], Prepared] | None = None
+        """Set to a dict to keep the screen's per-chain analytics between runs on this source
+        (``alpha.screen.screen_many``'s ``memo``): a search's trials re-screen the same chains."""
 
     @classmethod
     def open(cls, folder: str | Path | None, config: StrategyConfig,
@@ -141,14 +147,16 @@ class DataAdapter:
         """The source's own volatility forecast known at the step (the default data's GARCH path, refitted
         yearly on past returns only: the value after ``day``'s close, or the previous close before it); None
         when the source has none (the engine then fits ``vol_forecast_model`` itself)."""
-        path = getattr(self.data, "forecast", None)
-        if not isinstance(path, pd.DataFrame) or "vol_h" not in path:
-            return None
-        idx = pd.DatetimeIndex(path.index)
-        pos = int(idx.searchsorted(pd.Timestamp(day), side="right" if at_close else "left")) - 1
+        if self._forecast is None:
+            path = getattr(self.data, "forecast", None)
+            if not isinstance(path, pd.DataFrame) or "vol_h" not in path:
+                return None
+            self._forecast = (pd.DatetimeIndex(path.index).to_numpy(), path["vol_h"].to_numpy(dtype=float))
+        days, vols = self._forecast
+        pos = int(days.searchsorted(np.datetime64(day, "ns"), side="right" if at_close else "left")) - 1
         if pos < 0:
             return None
-        value = float(path["vol_h"].iloc[pos])
+        value = float(vols[pos])
         return value if value > 0 else None
 
     def closes(self, underlying: str) -> pd.Series:

@@ -7,7 +7,8 @@ risk-free rates and per-trade returns that walk-forward and Monte Carlo use.
 
 A worker process keeps the opened data source between trials (:func:`data_adapter`): opening the default
 data fits the volatility model and costs seconds, while most searched settings (sizes, deltas, exits, risk
-limits) do not change the data. The cache key holds exactly the settings the data sources read
+limits) do not change the data, nor the chains' quote checks, implied vols and Greeks, which the adapter's
+screen memo keeps (``alpha.screen.screen_many``). The cache key holds exactly the settings the data sources read
 (:data:`DATA_SETTINGS`; a test fails if a source starts reading another one), so a change to any of them
 opens the data afresh.
 """
@@ -50,7 +51,9 @@ def data_key(folder: str | None, config: StrategyConfig) -> tuple[object, ...]:
 def _open(key: tuple[object, ...], config: StrategyConfig) -> DataAdapter:
     from wheelhouse.engine.sources import DataAdapter
 
-    return DataAdapter.open(key[0], config)  # type: ignore[arg-type]
+    adapter = DataAdapter.open(key[0], config)  # type: ignore[arg-type]
+    adapter.screen_memo = {}  # the next trials screen the same chains: keep their analytics
+    return adapter
 
 
 def data_adapter(folder: str | None, config: StrategyConfig) -> DataAdapter:
