@@ -174,10 +174,12 @@ class Candidate:
     sector: str | None = None
     contracts: int = 1
     notes: tuple[str, ...] = ()
+    id: str = field(init=False, repr=False, compare=False)
+    """:func:`candidate_id` of the contract, strategy and time, computed once at creation (the stages look it
+    up often); derived from the fields above, so it takes no part in equality, hashing or ``repr``."""
 
-    @property
-    def id(self) -> str:
-        return candidate_id(self.quote.symbol, self.strategy, self.as_of)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", candidate_id(self.quote.symbol, self.strategy, self.as_of))
 
     @property
     def underlying(self) -> str:

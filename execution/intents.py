@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -186,13 +186,14 @@ class IntentLedger:
     def __init__(self, store: StateStore | None = None, key: str = INTENTS_KEY) -> None:
         self.store, self.key = store, key
         self.records: dict[str, IntentRecord] = {}
+        self._encoded: dict[str, tuple[OrderIntent, str]] = {}
         text = store.read(key) if store is not None else None
         if text:
             self.records = _decode(text)
 
     def save(self) -> None:
         if self.store is not None:
-            self.store.save(self.key, _encode(self.records))
+            self.store.save(self.key, _encode(self.records, self._encoded))
 
     def seen(self, iid: str) -> bool:
         return iid in self.records
@@ -336,14 +337,48 @@ def _leg(raw: Mapping[str, Any]) -> Leg:
                multiplier=int(raw["multiplier"]) if raw.get("multiplier") else None)
 
 
-def _encode(records: Mapping[str, IntentRecord]) -> str:
-    def enc(v: object) -> object:
-        if isinstance(v, datetime | date):
-            return v.isoformat()
-        raise TypeError(f"cannot store {type(v).__name__}")
+def _iso(v: object) -> object:
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    raise TypeError(f"cannot store {type(v).__name__}")
 
-    return json.dumps({"schema": SCHEMA, "intents": {k: asdict(r) for k, r in sorted(records.items())}},
-                      default=enc, sort_keys=True)
+
+_JSON = json.JSONEncoder(sort_keys=True, default=_iso)
+_INTENT_FIELDS = tuple(f.name for f in fields(OrderIntent))
+_LEG_FIELDS = tuple(f.name for f in fields(Leg))
+
+
+def _intent_json(intent: OrderIntent) -> str:
+    """``intent`` as the ledger stores it: every field by name (sorted), legs as a list of field dicts."""
+    doc = {name: getattr(intent, name) for name in _INTENT_FIELDS}
+    doc["legs"] = [{name: getattr(leg, name) for name in _LEG_FIELDS} for leg in intent.legs]
+    return _JSON.encode(doc)
+
+
+def _encode(records: Mapping[str, IntentRecord], cache: dict[str, tuple[OrderIntent, str]] | None = None) -> str:
+    """The stored text: ``{"intents": {id: record}, "schema": 1}`` as ``json.dumps(..., sort_keys=True)`` of
+    the records' fields would write it, assembled from pieces.
+
+    Intents are immutable, so ``cache`` (intent id -> (intent, its text)) keeps each one's text until the
+    record holds a different intent; the small mutable part of every record is encoded on each call.
+    """
+    enc = _JSON.encode
+    parts = []
+    for k, r in sorted(records.items()):
+        hit = cache.get(k) if cache is not None else None
+        if hit is not None and hit[0] is r.intent:
+            intent = hit[1]
+        else:
+            intent = _intent_json(r.intent)
+            if cache is not None:
+                cache[k] = (r.intent, intent)
+        parts.append(f'{enc(k)}: {{"filled": {enc(r.filled)}, "holding_before": {enc(r.holding_before)}, '
+                     f'"intent": {intent}, "note": {enc(r.note)}, "order_ids": {enc(r.order_ids)}, '
+                     f'"status": {enc(r.status)}}}')
+    if cache is not None and len(cache) > len(records):
+        for k in [k for k in cache if k not in records]:
+            del cache[k]
+    return f'{{"intents": {{{", ".join(parts)}}}, "schema": {enc(SCHEMA)}}}'
 
 
 def _decode(text: str) -> dict[str, IntentRecord]:

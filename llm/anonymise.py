@@ -10,6 +10,7 @@ already scrubbed, or none.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -34,6 +35,7 @@ class Anonymiser:
     def __init__(self, enabled: bool, tickers: Iterable[str] = ()) -> None:
         self.enabled = enabled
         self.aliases: dict[str, str] = {}
+        self._table: tuple[tuple[str, str], ...] = ()
         for ticker in tickers:
             self.alias(ticker)
 
@@ -49,10 +51,28 @@ class Anonymiser:
         """``value`` with contract symbols, known tickers and dates replaced (unchanged when disabled)."""
         if not self.enabled or not value:
             return value
-        out = _CONTRACT.sub("[contract]", value)
-        # Longest first, so "GOOGL" is not half-replaced by "GOOG".
-        for ticker in sorted(self.aliases, key=len, reverse=True):
-            out = re.sub(rf"(?<![A-Za-z0-9]){re.escape(ticker)}(?![A-Za-z0-9])", self.aliases[ticker], out)
-        for pattern in _DATE_PATTERNS:
-            out = pattern.sub("[date]", out)
-        return out
+        if len(self._table) != len(self.aliases):
+            # Longest first, so "GOOGL" is not half-replaced by "GOOG".
+            self._table = tuple((t, self.aliases[t]) for t in sorted(self.aliases, key=len, reverse=True))
+        return _scrub(value, self._table)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _scrub(value: str, table: tuple[tuple[str, str], ...]) -> str:
+    """``value`` with contract symbols, then the tickers of ``table`` (in its order), then dates replaced.
+
+    A pure function of its arguments, so it is cached: screens repeat the same few reasons and notes on
+    every candidate of every session.
+    """
+    out = _CONTRACT.sub("[contract]", value)
+    for ticker, alias in table:
+        out = _ticker(ticker).sub(alias, out)
+    for pattern in _DATE_PATTERNS:
+        out = pattern.sub("[date]", out)
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _ticker(ticker: str) -> re.Pattern[str]:
+    """The pattern of ``ticker`` as a whole word (not inside a longer alphanumeric run)."""
+    return re.compile(rf"(?<![A-Za-z0-9]){re.escape(ticker)}(?![A-Za-z0-9])")

@@ -6,6 +6,7 @@ map turns them back into the domain's candidate ids, so an id the model invents 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -106,7 +107,7 @@ def _candidate(alias: str, cand: Candidate, market: MarketContext, anon: Anonymi
     ref = market.reference.get(q.underlying)
     hide = anon.enabled
     mid = q.mid
-    status = {"pass": "pass", "fail": "fail"}
+    text = anon.text
     return CandidateBrief(
         id=alias,
         underlying=anon.alias(q.underlying),
@@ -136,13 +137,20 @@ def _candidate(alias: str, cand: Candidate, market: MarketContext, anon: Anonymi
         days_to_earnings=_days(ref.next_earnings, as_of) if ref else None,
         days_to_ex_dividend=_days(ref.ex_dividend_date, as_of) if ref else None,
         put_call_ratio=_num(ref.put_call_ratio) if ref else None,
-        verdicts=tuple(
-            VerdictBrief(rule=v.rule[:200], status=status.get(v.status, "n/a"),  # type: ignore[arg-type]
-                         reason=anon.text(v.reason)[:200])
-            for v in cand.verdicts if v.status != "pass"
-        ),
-        notes=tuple(anon.text(n)[:200] for n in cand.notes),
+        verdicts=tuple(_verdict(v.rule, v.status, text(v.reason)) for v in cand.verdicts if v.status != "pass"),
+        notes=tuple(text(n)[:200] for n in cand.notes),
     )
+
+
+_STATUS = {"pass": "pass", "fail": "fail"}
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _verdict(rule: str, status: str, reason: str) -> VerdictBrief:
+    """The brief of one screen verdict (``reason`` already scrubbed); briefs are immutable, so one instance
+    serves every candidate with the same verdict (screens repeat a few reasons on most candidates)."""
+    return VerdictBrief(rule=rule[:200], status=_STATUS.get(status, "n/a"),  # type: ignore[arg-type]
+                        reason=reason[:200])
 
 
 def _weight(pos: Position, prices: Mapping[str, float], nav: float) -> float:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.types import Greeks, Right, Strategy, candidate_id
+from domain.types import Candidate, Greeks, Right, Strategy, candidate_id
 from tests.factories import option_position, portfolio, quote, stock
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
@@ -63,3 +66,18 @@ def test_candidate_id_is_deterministic() -> None:
     assert candidate_id("A", Strategy.CASH_SECURED_PUT, t) == candidate_id("A", Strategy.CASH_SECURED_PUT, t)
     assert candidate_id("A", Strategy.CASH_SECURED_PUT, t) != candidate_id("A", Strategy.COVERED_CALL, t)
     assert len(candidate_id("A", Strategy.CASH_SECURED_PUT, t)) == 16
+
+
+def test_candidate_id_is_computed_once_and_stays_out_of_equality_and_repr() -> None:
+    t = datetime(2015, 12, 24, 10)
+    c = Candidate(quote(), Strategy.CASH_SECURED_PUT, 7.5, t, notes=("n",))
+    assert c.id == candidate_id(c.quote.symbol, Strategy.CASH_SECURED_PUT, t)
+    assert c.id not in repr(c) and repr(c).endswith("contracts=1, notes=('n',))")
+    same = Candidate(quote(), Strategy.CASH_SECURED_PUT, 7.5, t, notes=("n",))
+    assert same == c and hash(same) == hash(c)
+    assert replace(c, score=1.0).id == c.id and replace(c, as_of=t.replace(hour=11)).id != c.id
+    assert replace(c, strategy=Strategy.COVERED_CALL).id == candidate_id(c.quote.symbol, Strategy.COVERED_CALL, t)
+    back = pickle.loads(pickle.dumps(c))
+    assert back == c and back.id == c.id
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.id = "x"  # type: ignore[misc]

@@ -3,13 +3,24 @@ restart mid-way through a day that rebuilds from the store plus holdings without
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
 
 from domain.config import StrategyConfig
 from domain.state import MemoryStore
 from domain.types import PortfolioState, Position, Right
-from execution.intents import BrokerOrder, IntentLedger, Status, intent_id, make_tag, parse_tag
+from execution.intents import (
+    INTENTS_KEY,
+    BrokerOrder,
+    IntentLedger,
+    IntentRecord,
+    Leg,
+    Status,
+    intent_id,
+    make_tag,
+    parse_tag,
+)
 from execution.orders import OrderIntent, plan_orders
 from portfolio.construct import construct
 from portfolio.wheel import EventKind, Stage, WheelBook, WheelEvent
@@ -160,3 +171,44 @@ def test_assignment_event_ordering_with_the_ledger_untouched() -> None:
                            expiry=date(2016, 1, 29), multiplier=100))
     s = wheel.apply(WheelEvent(EventKind.ASSIGN, "XYZ", "P", contracts=1, awaiting_shares=True, when=AS_OF.date()))
     assert s.stage is Stage.SHARES and s.pending_shares == 100
+
+
+def _reference_encoding(records: dict[str, IntentRecord]) -> str:
+    """The stored text as ``json.dumps`` of every record's fields writes it (what the ledger has always held)."""
+    def iso(v: object) -> object:
+        if isinstance(v, datetime | date):
+            return v.isoformat()
+        raise TypeError(type(v).__name__)
+
+    return json.dumps({"schema": 1, "intents": {k: asdict(r) for k, r in sorted(records.items())}},
+                      default=iso, sort_keys=True)
+
+
+def test_stored_text_is_the_json_of_every_field_and_reads_back() -> None:
+    t = datetime(2016, 1, 4, 10, 0)
+    put = Leg("XYZ   160129P00050000", 1, "XYZ", Right.PUT, 50.0, date(2016, 1, 29), 100)
+    bare = Leg("ABC", -1)
+    single = OrderIntent("a" * 16, make_tag("a" * 16, "sell", "csp"), "XYZ", "csp", "sell", (put,), -2, 1.05, 1.0,
+                         1.1, 1.05, 1.0, 0.01, 100, t, t + timedelta(minutes=5), reprices=2)
+    roll = OrderIntent("b" * 16, "wh:" + "b" * 16 + " roll cc", "ABC", "cc", "roll", (put, bare), 3, -0.3, -0.4,
+                       -0.2, -0.3, -0.35, 0.05, 100, t, t, credit_only=True)
+    store = MemoryStore()
+    ledger = IntentLedger(store)
+    ledger.record(single, {"XYZ   160129P00050000": -1})
+    ledger.record(roll, {})
+    ledger.submitted(roll.intent_id, [9, 4])
+    ledger.on_fill(4, "ABC", -1.5)
+    ledger.set_status(single.intent_id, Status.CANCELLED, 'day ended "early" \u2013 no fill')
+    assert store.data[INTENTS_KEY] == _reference_encoding(ledger.records)
+    again = IntentLedger(store)
+    assert again.records == ledger.records
+    # A repriced intent replaces the stored one (its text is not kept from before).
+    ledger.update(replace(single, limit_price=1.04, reprices=3, updated_at=t + timedelta(minutes=10)))
+    assert store.data[INTENTS_KEY] == _reference_encoding(ledger.records)
+    assert IntentLedger(store).get(single.intent_id).intent.limit_price == 1.04  # type: ignore[union-attr]
+    assert ledger.prune(t + timedelta(days=30)) == 1
+    assert store.data[INTENTS_KEY] == _reference_encoding(ledger.records) and set(ledger.records) == {roll.intent_id}
+    empty = IntentLedger(store)
+    empty.records = {}
+    empty.save()
+    assert store.data[INTENTS_KEY] == '{"intents": {}, "schema": 1}' and IntentLedger(store).records == {}

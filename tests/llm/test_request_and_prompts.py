@@ -55,6 +55,15 @@ def test_anonymiser_scrubs_longest_ticker_first() -> None:
     assert Anonymiser(False, ["GOOG"]).text("GOOG 2014") == "GOOG 2014"
 
 
+def test_anonymiser_scrubs_tickers_aliased_after_earlier_text() -> None:
+    anon = Anonymiser(True, ["GOOG"])
+    assert anon.text("GOOG, AAPL and GOOGL: GOOG  160129P00700000") == "U1, AAPL and GOOGL: [contract]"
+    assert anon.alias("AAPL") == "U2" and anon.alias("GOOGL") == "U3"
+    assert anon.text("GOOG, AAPL and GOOGL: GOOG  160129P00700000") == "U1, U2 and U3: [contract]"
+    other = Anonymiser(True, ["AAPL", "GOOG"])  # same text, other aliases
+    assert other.text("GOOG, AAPL and GOOGL") == "U2, U1 and GOOGL"
+
+
 def test_request_holds_all_candidates_with_aliases() -> None:
     cands = five()
     request, aliases = build_request(cands, portfolio(), market(), StrategyConfig(), anonymise=True)
