@@ -8,7 +8,7 @@ review's time and measures (for drift). Unknown or missing fields take defaults,
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 from domain.state import StateStore
 
@@ -48,4 +48,5 @@ def load_memory(store: StateStore, key: str) -> GateMemory:
 
 
 def save_memory(store: StateStore, key: str, mem: GateMemory) -> None:
-    store.save(key, json.dumps(asdict(mem), sort_keys=True))
+    """The memory as one JSON object of its fields (they hold only JSON values: no deep copy is needed)."""
+    store.save(key, json.dumps({f.name: getattr(mem, f.name) for f in fields(GateMemory)}, sort_keys=True))

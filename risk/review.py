@@ -27,6 +27,7 @@ from domain.types import MarketContext
 from risk.book import Book
 from risk.correlation import correlation_report
 from risk.limits import check_measure
+from risk.scenarios import euro_greeks
 from risk.stress import run_stress
 from risk.var import fallback_vols, var_report
 
@@ -70,9 +71,10 @@ def loss_measures(book: Book, portfolio_value: float, config: StrategyConfig, ma
     ``sectors`` (underlying -> sector) add to, and win over, the sectors of ``market.reference``."""
     cfg = config.risk
     vols = {**market.realised_vol, **market.forecast_vol}
-    var = var_report(book, portfolio_value, config, closes, vols)
+    base = euro_greeks(book)
+    var = var_report(book, portfolio_value, config, closes, vols, base)
     known = {u: r.sector for u, r in market.reference.items() if r.sector} | (sectors or {})
-    stress = run_stress(book, portfolio_value, known, fallback_vols(book, vols))
+    stress = run_stress(book, portfolio_value, known, fallback_vols(book, vols), base=base)
     alerts: list[tuple[str, float, float, str]] = []
     for method, loss in var.var.items():
         if loss is not None and check_measure("var", loss / portfolio_value, cfg.var_limit).status == "alert":

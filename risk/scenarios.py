@@ -14,13 +14,15 @@ risk of a short-premium book is volatility.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from risk.book import Book
+from risk.book import Book, IntArray
 
 FloatArray = NDArray[np.float64]
 
@@ -69,32 +71,70 @@ def euro_greeks(book: Book) -> EuroGreeks:
 
 def revalue(book: Book, scen: Scenarios, base: EuroGreeks | None = None) -> FloatArray:
     """Full-revaluation P&L in $ of ``book`` under each scenario, shape (scenarios,)."""
-    from pricing.bsm import bsm_price
+    return revalue_each(book, (scen,), base)[0]
 
+
+def revalue_each(book: Book, scens: Sequence[Scenarios], base: EuroGreeks | None = None) -> list[FloatArray]:
+    """:func:`revalue` of ``book`` under each scenario set of ``scens``, with the same numbers.
+
+    Options are priced leg by scenario (a leg's inputs then broadcast along a contiguous row); the prices are
+    laid out scenario by leg, as the P&L sum reads them. Sets that fit in :data:`CHUNK` evaluations together
+    are priced in one :func:`pricing.bsm.bsm_price` call (a contract's price in a scenario does not depend on
+    what else is in the call); each set's P&L is then summed as :func:`revalue` of that set alone would."""
     base = base or euro_greeks(book)
-    n = len(scen)
-    pnl = np.zeros(n)
+    out = [np.zeros(len(s)) for s in scens]
     stock = ~book.is_option
     if stock.any():
-        pnl += scen.returns[:, book.und[stock]] @ (book.quantity[stock] * book.spot[stock])
+        und_s, notional = book.und[stock], book.quantity[stock] * book.spot[stock]
+        for pnl, s in zip(out, scens, strict=True):
+            pnl += s.returns[:, und_s] @ notional
     opt = np.flatnonzero(book.is_option & (book.quantity != 0))
-    if opt.size == 0:
-        return pnl
+    if opt.size == 0 or not scens:
+        return out
     und = book.und[opt]
-    s0, k, vol = book.spot[opt], book.strike[opt], book.vol[opt]
-    t1 = np.maximum(book.t[opt] - scen.dt, 0.0)
-    q, call = book.div[opt], book.is_call[opt]
     weight = book.quantity[opt] * book.multiplier[opt]
     base_value = float(base.price[opt] @ book.quantity[opt])
     step = max(1, CHUNK // opt.size)
-    for a in range(0, n, step):
-        b = min(n, a + step)
-        spot = s0 * (1.0 + scen.returns[a:b, und])
-        shocked = vol * (1.0 + scen.vol_rel[a:b, und])
-        iv = np.where(vol > 0, np.maximum(shocked, VOL_FLOOR), 0.0)
-        price = bsm_price(spot, k, t1, book.rate + scen.rate_shift, q, iv, call)
-        pnl[a:b] += np.nan_to_num(price) @ weight - base_value
-    return pnl
+    sizes = [len(s) for s in scens]
+    if len(scens) > 1 and sum(sizes) <= step:
+        returns = np.concatenate([s.returns.T[und] for s in scens], axis=1)
+        vol_rel = np.concatenate([s.vol_rel.T[und] for s in scens], axis=1)
+        dt = np.repeat(np.array([s.dt for s in scens], dtype=np.float64), sizes)
+        rate = np.repeat(np.array([book.rate + s.rate_shift for s in scens], dtype=np.float64), sizes)
+        price = _option_prices(book, opt, returns, vol_rel, dt, rate)
+        start = 0
+        for pnl, n in zip(out, sizes, strict=True):
+            pnl += price[start:start + n] @ weight - base_value
+            start += n
+        return out
+    for pnl, s in zip(out, scens, strict=True):
+        for a in range(0, len(s), step):
+            b = min(len(s), a + step)
+            price = _option_prices(book, opt, s.returns[a:b].T[und], s.vol_rel[a:b].T[und], s.dt,
+                                   book.rate + s.rate_shift)
+            pnl[a:b] += price @ weight - base_value
+    return out
+
+
+def _option_prices(book: Book, opt: IntArray, returns: FloatArray, vol_rel: FloatArray,
+                   dt: FloatArray | float, rate: FloatArray | float) -> FloatArray:
+    """European value (NaN as 0) of the option legs ``opt`` in each scenario, shape (scenarios, legs).
+
+    ``returns`` and ``vol_rel`` are (legs, scenarios): each leg's underlying move; ``dt`` and ``rate`` are
+    one number or one per scenario."""
+    from pricing.bsm import bsm_price
+
+    def col(a: FloatArray) -> FloatArray:
+        return a[opt, None]
+
+    vol = col(book.vol)
+    spot = col(book.spot) * (1.0 + np.ascontiguousarray(returns))
+    shocked = vol * (1.0 + np.ascontiguousarray(vol_rel))
+    iv = np.where(vol > 0, np.maximum(shocked, VOL_FLOOR), 0.0)
+    t1 = np.maximum(col(book.t) - dt, 0.0)
+    price = bsm_price(spot, col(book.strike), t1, rate, col(book.div), iv, book.is_call[opt, None])
+    by_scenario = np.ascontiguousarray(price.T)
+    return np.nan_to_num(by_scenario, copy=False)
 
 
 def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, gamma: bool = True,
@@ -113,6 +153,23 @@ def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, g
     if theta:
         out += float(base.theta @ n) * scen.dt * 365.0
     return out
+
+
+def taylor_ladder(book: Book, scen: Scenarios, base: EuroGreeks | None = None
+                  ) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """:func:`taylor_pnl` delta-gamma-vega, delta-gamma and delta (each with theta), the same numbers as three
+    calls, with the terms they share computed once."""
+    base = base or euro_greeks(book)
+    n = book.quantity
+    r = scen.returns[:, book.und]
+    ds = r * book.spot
+    delta = np.where(book.is_option, base.delta, 1.0)
+    first = ds @ (delta * n)
+    second = first + 0.5 * (ds * ds) @ (base.gamma * n)
+    days = float(base.theta @ n) * scen.dt * 365.0
+    full = second + (100.0 * book.vol * scen.vol_rel[:, book.und]) @ (base.vega * n)
+    full += days
+    return full, second + days, first + days
 
 
 def wide_closes(history: pd.DataFrame) -> pd.DataFrame:
@@ -139,6 +196,25 @@ def historical_scenarios(closes: pd.DataFrame, underlyings: tuple[str, ...], loo
     if absent:
         raise ValueError(f"no history for {', '.join(absent)}")
     cols = list(underlyings) + ([vix_symbol] if vix_symbol in closes.columns and vix_symbol not in underlyings else [])
+    table = common_closes(closes, cols, lookback + 1)
+    if table is None:
+        return _historical_frame(closes, underlyings, cols, lookback, vol_beta, vix_symbol)
+    if len(table) < lookback + 1:
+        raise ValueError(f"history has {len(table)} common closes; {lookback + 1} needed")
+    with np.errstate(all="ignore"):
+        rets = table[1:] / table[:-1] - 1
+    u = len(underlyings)
+    r = np.ascontiguousarray(rets[:, :u])
+    if vix_symbol in cols:
+        v = np.repeat(rets[:, [cols.index(vix_symbol)]], u, axis=1)
+    else:
+        v = vol_beta * r
+    return Scenarios(r, v)
+
+
+def _historical_frame(closes: pd.DataFrame, underlyings: tuple[str, ...], cols: list[str], lookback: int,
+                      vol_beta: float, vix_symbol: str) -> Scenarios:
+    """:func:`historical_scenarios` through pandas, for frames :func:`common_closes` does not take."""
     table = closes[cols].dropna().tail(lookback + 1)
     if len(table) < lookback + 1:
         raise ValueError(f"history has {len(table)} common closes; {lookback + 1} needed")
@@ -149,6 +225,26 @@ def historical_scenarios(closes: pd.DataFrame, underlyings: tuple[str, ...], loo
     else:
         v = vol_beta * r
     return Scenarios(r, v)
+
+
+def common_closes(closes: pd.DataFrame, cols: list[str], rows: int) -> FloatArray | None:
+    """``closes[cols].dropna().tail(rows).to_numpy(dtype=float64)`` without building the frames (rows: dates).
+
+    None where that shortcut does not apply (repeated or hierarchical column labels, a column that is not a
+    plain numeric numpy column, a negative ``rows``); callers then go through pandas.
+    """
+    labels = closes.columns
+    if rows < 0 or isinstance(labels, pd.MultiIndex) or not labels.is_unique:
+        return None
+    series = [closes[c] for c in cols]
+    if any(not isinstance(x.dtype, np.dtype) or x.dtype.kind not in "fiu" for x in series):
+        return None
+    if series:
+        table = np.column_stack([x.to_numpy(dtype=np.float64) for x in series])
+    else:
+        table = np.empty((len(closes), 0))
+    table = table[~np.isnan(table).any(axis=1)]
+    return table[max(len(table) - rows, 0):]
 
 
 def covariance(closes: pd.DataFrame | None, underlyings: tuple[str, ...], lookback: int,
@@ -164,12 +260,19 @@ def covariance(closes: pd.DataFrame | None, underlyings: tuple[str, ...], lookba
     sd = np.array([fallback_vol.get(x, 0.0) / np.sqrt(TRADING_DAYS) for x in underlyings])
     corr = np.ones((u, u))
     if have and closes is not None:
-        logret = np.log(closes[have].dropna().tail(lookback + 1)).diff().iloc[1:]
+        table = common_closes(closes, have, lookback + 1)
+        if table is None:
+            logret = np.log(closes[have].dropna().tail(lookback + 1)).diff().iloc[1:]
+        else:
+            logs = np.log(table)
+            with np.errstate(invalid="ignore"):
+                logret = pd.DataFrame(logs[1:] - logs[:-1], columns=have)
         if len(logret) >= 2:
             idx = [underlyings.index(x) for x in have]
             sd[idx] = logret.std(ddof=1).to_numpy()
-            sub = np.nan_to_num(logret.corr().to_numpy(), nan=1.0)
-            corr[np.ix_(idx, idx)] = sub
+            if len(have) > 1:  # one name's own correlation is the diagonal, set to 1 below
+                sub = np.nan_to_num(logret.corr().to_numpy(), nan=1.0)
+                corr[np.ix_(idx, idx)] = sub
     np.fill_diagonal(corr, 1.0)
     cov = corr * np.outer(sd, sd)
     w, vec = np.linalg.eigh(0.5 * (cov + cov.T))
@@ -178,9 +281,26 @@ def covariance(closes: pd.DataFrame | None, underlyings: tuple[str, ...], lookba
 
 def monte_carlo_scenarios(cov: FloatArray, n: int, seed: int, vol_beta: float) -> Scenarios:
     """``n`` correlated one-day scenarios: log returns ~ N(0, cov), ``r = exp(x) - 1``, ``v = vol_beta x r``."""
-    rng = np.random.default_rng(seed)
     w, vec = np.linalg.eigh(cov)
     root = vec * np.sqrt(np.clip(w, 0.0, None))
-    x = rng.standard_normal((n, cov.shape[0])) @ root.T
+    x = _normals(seed, n, cov.shape[0]) @ root.T
     r = np.expm1(x)
     return Scenarios(r, vol_beta * r)
+
+
+NORMALS_CACHE = 1_000_000
+"""Largest draw (numbers) :func:`_normals` keeps: the weekly review asks for the same seeded draw every time."""
+
+
+def _normals(seed: int, n: int, dim: int) -> FloatArray:
+    """``np.random.default_rng(seed).standard_normal((n, dim))``; small draws are kept (read-only)."""
+    if n * dim > NORMALS_CACHE:
+        return np.random.default_rng(seed).standard_normal((n, dim))
+    return _kept_normals(seed, n, dim)
+
+
+@lru_cache(maxsize=8)
+def _kept_normals(seed: int, n: int, dim: int) -> FloatArray:
+    z = np.random.default_rng(seed).standard_normal((n, dim))
+    z.flags.writeable = False
+    return z

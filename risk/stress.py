@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from risk.book import Book
-from risk.scenarios import Scenarios, euro_greeks, revalue
+from risk.scenarios import EuroGreeks, Scenarios, euro_greeks, revalue_each
 
 Z99 = 2.3263478740408408
 """Standard normal 99% quantile, for the correlation-to-one move."""
@@ -109,23 +109,26 @@ def _variants(sc: StressScenario, book: Book, sectors: Mapping[str, str],
 
 def run_stress(book: Book, portfolio_value: float, sectors: Mapping[str, str] | None = None,
                annual_vol: Mapping[str, float] | None = None,
-               scenarios: tuple[StressScenario, ...] = SCENARIOS) -> list[StressResult]:
+               scenarios: tuple[StressScenario, ...] = SCENARIOS, base: EuroGreeks | None = None) -> list[StressResult]:
     """Loss of ``book`` under every scenario (worst variant where a scenario has several).
 
     ``sectors``: underlying -> sector (unknown sectors count as their own); ``annual_vol``: underlying ->
-    annual vol for the correlation-to-one move (one-week vol = annual x sqrt(5/252)).
+    annual vol for the correlation-to-one move (one-week vol = annual x sqrt(5/252)); ``base``:
+    :func:`risk.scenarios.euro_greeks` of ``book`` when the caller has them already. Every scenario's
+    variants are revalued together (:func:`risk.scenarios.revalue_each`).
     """
-    base = euro_greeks(book)
+    base = base or euro_greeks(book)
     weekly = {k: v * np.sqrt(5.0 / 252.0) for k, v in (annual_vol or {}).items()}
+    plan = [(sc, _variants(sc, book, sectors or {}, weekly) if len(book) else []) for sc in scenarios]
+    shocks = [Scenarios(np.array([v[1] for v in variants]), np.array([v[2] for v in variants]), dt=0.0,
+                        rate_shift=sc.rate) for sc, variants in plan if variants]
+    pnls = iter(revalue_each(book, shocks, base))
     out: list[StressResult] = []
-    for sc in scenarios:
-        variants = _variants(sc, book, sectors or {}, weekly)
-        if not len(book) or not variants:
+    for sc, variants in plan:
+        if not variants:
             out.append(StressResult(sc.name, 0.0, 0.0, None, sc.description))
             continue
-        r = np.array([v[1] for v in variants])
-        vol = np.array([v[2] for v in variants])
-        pnl = revalue(book, Scenarios(r, vol, dt=0.0, rate_shift=sc.rate), base)
+        pnl = next(pnls)
         worst = int(np.argmin(pnl))
         loss = -float(pnl[worst])
         out.append(StressResult(sc.name, loss, loss / portfolio_value, variants[worst][0], sc.description))

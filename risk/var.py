@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ from risk.scenarios import (
     historical_scenarios,
     monte_carlo_scenarios,
     revalue,
-    taylor_pnl,
+    taylor_ladder,
 )
 
 FloatArray = NDArray[np.float64]
@@ -48,9 +49,21 @@ def tail_count(n: int, alpha: float) -> int:
 
 def var_es(pnl: FloatArray, alpha: float) -> tuple[float, float]:
     """Empirical (VaR, ES) at confidence ``alpha`` of a P&L sample, as positive losses in its units."""
-    losses = -np.sort(np.asarray(pnl, dtype=np.float64))  # largest loss first
-    k = tail_count(losses.size, alpha)
-    return float(losses[k - 1]), float(losses[:k].mean())
+    return var_es_pair(pnl, alpha, alpha)
+
+
+def var_es_pair(pnl: FloatArray, alpha_var: float, alpha_es: float) -> tuple[float, float]:
+    """Empirical VaR at ``alpha_var`` and ES at ``alpha_es`` of one P&L sample, as :func:`var_es` gives them.
+
+    Only the tail is ordered: the ``k`` worst P&Ls (a partition, then a sort of those ``k``) are the first
+    ``k`` of the fully sorted sample, in the same order, so VaR and the ES mean are the same numbers.
+    """
+    pnl = np.asarray(pnl, dtype=np.float64)
+    k_var, k_es = tail_count(pnl.size, alpha_var), tail_count(pnl.size, alpha_es)
+    k = max(k_var, k_es)
+    worst = np.sort(np.partition(pnl, k - 1)[:k]) if k < pnl.size else np.sort(pnl)
+    losses = -worst  # largest loss first
+    return float(losses[k_var - 1]), float(losses[:k_es].mean())
 
 
 @dataclass(frozen=True)
@@ -86,7 +99,7 @@ def quadratic_cumulants(theta: float, b: FloatArray, gamma: FloatArray, cov: Flo
 
 def cornish_fisher(p: FloatArray | float, c: Cumulants) -> FloatArray:
     """Approximate ``p``-quantile of a distribution with cumulants ``c``."""
-    z = norm.ppf(p)
+    z = _normal_ppf(p) if isinstance(p, float) else norm.ppf(p)
     s, k = c.skew, c.excess_kurtosis
     zc = z + (z * z - 1) * s / 6 + (z**3 - 3 * z) * k / 24 - (2 * z**3 - 5 * z) * s * s / 36
     return np.asarray(c.mean + math.sqrt(max(c.var, 0.0)) * zc, dtype=np.float64)
@@ -116,12 +129,23 @@ def cornish_fisher_es(alpha: float, c: Cumulants) -> float:
     ``E[z^k; z <= a]``: ``Phi(a)``, ``-phi(a)``, ``Phi(a) - a phi(a)``, ``-(a^2 + 2) phi(a)``.
     """
     p = 1.0 - alpha
-    a = float(norm.ppf(p))
-    pdf = float(norm.pdf(a))
+    a = float(_normal_ppf(p))
+    pdf = _normal_pdf(a)
     i0, i1, i2, i3 = p, -pdf, p - a * pdf, -(a * a + 2.0) * pdf
     s, k = c.skew, c.excess_kurtosis
     tail = i1 + s / 6 * (i2 - i0) + k / 24 * (i3 - 3 * i1) - s * s / 36 * (2 * i3 - 5 * i1)
     return -(c.mean + math.sqrt(max(c.var, 0.0)) * tail / p)
+
+
+@lru_cache(maxsize=32)
+def _normal_ppf(p: float) -> float:
+    """``scipy.stats.norm.ppf`` of one level (the review asks for the same few levels every time)."""
+    return norm.ppf(p)  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=32)
+def _normal_pdf(x: float) -> float:
+    return float(norm.pdf(x))
 
 
 @dataclass(frozen=True)
@@ -161,11 +185,13 @@ def fallback_vols(book: Book, extra: dict[str, float]) -> dict[str, float]:
 
 
 def var_report(book: Book, portfolio_value: float, config: StrategyConfig, closes: pd.DataFrame | None = None,
-               fallback_vol: dict[str, float] | None = None) -> VarReport:
-    """VaR three ways and ES, plus the Taylor approximations' VaR error against full revaluation (MC)."""
+               fallback_vol: dict[str, float] | None = None, base: EuroGreeks | None = None) -> VarReport:
+    """VaR three ways and ES, plus the Taylor approximations' VaR error against full revaluation (MC).
+
+    ``base``: :func:`risk.scenarios.euro_greeks` of ``book`` when the caller has them already."""
     risk = config.risk
     a_var, a_es, beta = risk.var_confidence, risk.es_confidence, risk.vol_spot_beta
-    base = euro_greeks(book)
+    base = base or euro_greeks(book)
     var: dict[str, float | None] = {}
     es: dict[str, float | None] = {}
     notes: dict[str, str] = {}
@@ -180,23 +206,26 @@ def var_report(book: Book, portfolio_value: float, config: StrategyConfig, close
             notes["historical"] = str(exc)
         else:
             pnl = revalue(book, hist, base)
-            var["historical"] = var_es(pnl, a_var)[0]
-            es["historical"] = var_es(pnl, a_es)[1]
+            var["historical"], es["historical"] = var_es_pair(pnl, a_var, a_es)
     cov = covariance(closes, book.underlyings, risk.var_lookback_days, fallback_vols(book, fallback_vol or {}))
     var["parametric"], es["parametric"] = parametric(book, cov, a_var, a_es, beta, base)
     scen = monte_carlo_scenarios(cov, risk.mc_scenarios, config.general.seed, beta)
     full = revalue(book, scen, base)
-    var["monte_carlo"], es["monte_carlo"] = var_es(full, a_var)[0], var_es(full, a_es)[1]
-    return VarReport(portfolio_value, var, es, notes, approximation_errors(book, scen, full, a_var, base))
+    mc_var, mc_es = var_es_pair(full, a_var, a_es)
+    var["monte_carlo"], es["monte_carlo"] = mc_var, mc_es
+    return VarReport(portfolio_value, var, es, notes, approximation_errors(book, scen, full, a_var, base, mc_var))
 
 
 def approximation_errors(book: Book, scen: Scenarios, full: FloatArray, alpha: float,
-                         base: EuroGreeks) -> dict[str, float]:
-    """Relative VaR error of the Taylor P&L on the same scenarios, with and without vega (and gamma)."""
-    ref = var_es(full, alpha)[0]
+                         base: EuroGreeks, ref: float | None = None) -> dict[str, float]:
+    """Relative VaR error of the Taylor P&L on the same scenarios, with and without vega (and gamma).
+
+    ``ref``: the VaR of ``full`` at ``alpha`` when the caller has it already."""
+    ref = var_es(full, alpha)[0] if ref is None else ref
     out = {"full_revaluation_var": ref}
-    for name, kw in (("delta_gamma_vega", {}), ("delta_gamma", {"vega": False}), ("delta", {"vega": False, "gamma": False})):
-        approx = var_es(taylor_pnl(book, scen, base, **kw), alpha)[0]
+    ladder = taylor_ladder(book, scen, base)
+    for name, pnl in zip(("delta_gamma_vega", "delta_gamma", "delta"), ladder, strict=True):
+        approx = var_es_pair(pnl, alpha, alpha)[0]
         out[f"{name}_var"] = approx
         out[f"{name}_error"] = (approx - ref) / ref if ref else 0.0
     return out

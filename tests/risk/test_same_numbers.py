@@ -1,0 +1,188 @@
+"""The review's shortcuts give the very same numbers (bit for bit) as the plain computations they replace."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from domain.state import MemoryStore
+from risk.memory import GateMemory, load_memory, save_memory
+from risk.scenarios import (
+    Scenarios,
+    _historical_frame,
+    common_closes,
+    covariance,
+    euro_greeks,
+    historical_scenarios,
+    monte_carlo_scenarios,
+    revalue,
+    revalue_each,
+    taylor_ladder,
+    taylor_pnl,
+)
+from risk.stress import SCENARIOS, run_stress
+from risk.var import tail_count, var_es, var_es_pair
+from tests.risk.conftest import Row, make_book
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def _book() -> object:
+    rows = [Row("P", -5, 100.0, strike=95.0, vol=0.22, t=40 / 365), Row("C", -3, 100.0, strike=108.0, vol=0.18),
+            Row("S", 300, 100.0), Row("P", -2, 52.0, strike=50.0, vol=0.35, underlying="ABC", t=3 / 365),
+            Row("C", 4, 52.0, strike=60.0, vol=0.0, underlying="ABC"), Row("P", 0, 52.0, strike=45.0, underlying="ABC"),
+            Row("S", -100, 52.0, underlying="ABC")]
+    return make_book(rows, rate=0.015)
+
+
+def _plain_var_es(pnl: np.ndarray, alpha: float) -> tuple[float, float]:
+    losses = -np.sort(np.asarray(pnl, dtype=np.float64))
+    k = tail_count(losses.size, alpha)
+    return float(losses[k - 1]), float(losses[:k].mean())
+
+
+def test_revalue_each_is_revalue_of_each_set() -> None:
+    book = _book()
+    rng = np.random.default_rng(3)
+    sets = [Scenarios(rng.normal(0, 0.05, (n, 2)), rng.normal(0, 0.3, (n, 2)), dt=dt, rate_shift=shift)
+            for n, dt, shift in ((1, 0.0, 0.0), (2, 0.0, 0.022), (5, 1 / 365, 0.0), (0, 0.0, 0.0), (3, 7 / 365, -0.01))]
+    base = euro_greeks(book)
+    together = revalue_each(book, sets, base)
+    for s, pnl in zip(sets, together, strict=True):
+        assert _same(pnl, revalue(book, s, base))
+    big = Scenarios(rng.normal(0, 0.02, (10_000, 2)), rng.normal(0, 0.1, (10_000, 2)))
+    one = revalue(book, big, base)
+    assert _same(revalue_each(book, [big, sets[0]], base)[0], one)  # too big to share a call: priced alone
+
+
+def test_stress_battery_matches_one_revaluation_per_scenario() -> None:
+    book = _book()
+    sectors = {"XYZ": "tech"}
+    vols = {"XYZ": 0.2, "ABC": 0.4}
+    base = euro_greeks(book)
+    for res, sc in zip(run_stress(book, 1e6, sectors, vols), SCENARIOS, strict=True):
+        weekly = {k: v * np.sqrt(5.0 / 252.0) for k, v in vols.items()}
+        from risk.stress import _variants
+
+        variants = _variants(sc, book, sectors, weekly)
+        pnl = revalue(book, Scenarios(np.array([v[1] for v in variants]), np.array([v[2] for v in variants]),
+                                      dt=0.0, rate_shift=sc.rate), base)
+        worst = int(np.argmin(pnl))
+        assert res.loss == -float(pnl[worst]) and res.subject == variants[worst][0]
+
+
+@pytest.mark.parametrize("n", [1, 20, 39, 40, 41, 252, 10_000])
+def test_var_es_pair_matches_the_full_sort(n: int) -> None:
+    rng = np.random.default_rng(n)
+    pnl = rng.standard_t(3, n) * 1000
+    pnl[rng.integers(0, n, n // 5)] = 0.0  # ties
+    for a_var, a_es in ((0.95, 0.975), (0.99, 0.95), (0.95, 0.95)):
+        v, e = var_es_pair(pnl, a_var, a_es)
+        assert v == _plain_var_es(pnl, a_var)[0] and e == _plain_var_es(pnl, a_es)[1]
+    assert var_es(pnl, 0.95) == _plain_var_es(pnl, 0.95)
+
+
+def test_taylor_ladder_is_three_taylor_calls() -> None:
+    book = _book()
+    rng = np.random.default_rng(5)
+    scen = Scenarios(rng.normal(0, 0.02, (500, 2)), rng.normal(0, 0.1, (500, 2)))
+    dgv, dg, d = taylor_ladder(book, scen)
+    assert _same(dgv, taylor_pnl(book, scen))
+    assert _same(dg, taylor_pnl(book, scen, vega=False))
+    assert _same(d, taylor_pnl(book, scen, vega=False, gamma=False))
+
+
+def _closes(with_gaps: bool = True) -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    idx = pd.bdate_range("2015-01-01", periods=300)
+    frame = pd.DataFrame({name: start * np.exp(np.cumsum(rng.normal(0, vol, len(idx))))
+                          for name, start, vol in (("XYZ", 100, 0.01), ("ABC", 50, 0.02), ("VIX", 20, 0.05))},
+                         index=idx)
+    if with_gaps:
+        frame.iloc[[5, 150, 290], 1] = np.nan
+        frame.iloc[[200], 0] = np.nan
+    return frame
+
+
+@pytest.mark.parametrize("unds", [("XYZ",), ("XYZ", "ABC"), ("ABC", "XYZ", "VIX"), ()])
+@pytest.mark.parametrize("vix", [True, False])
+def test_historical_scenarios_match_the_pandas_route(unds: tuple[str, ...], vix: bool) -> None:
+    closes = _closes() if vix else _closes().drop(columns="VIX")
+    if "VIX" in unds and not vix:
+        return
+    cols = list(unds) + (["VIX"] if vix and "VIX" not in unds else [])
+    for lookback in (20, 252):
+        fast = historical_scenarios(closes, unds, lookback, -5.0)
+        slow = _historical_frame(closes, unds, cols, lookback, -5.0, "VIX")
+        assert _same(fast.returns, slow.returns) and _same(fast.vol_rel, slow.vol_rel)
+        assert fast.returns.flags.c_contiguous == slow.returns.flags.c_contiguous
+        assert fast.vol_rel.flags.c_contiguous == slow.vol_rel.flags.c_contiguous
+    with pytest.raises(ValueError, match="296 common closes; 300 needed"):
+        historical_scenarios(closes[["XYZ", "ABC"]], ("XYZ", "ABC"), 299, -5.0)
+
+
+def test_common_closes_is_dropna_tail_and_declines_odd_frames() -> None:
+    closes = _closes()
+    closes["INT"] = np.arange(len(closes))
+    got = common_closes(closes, ["ABC", "INT", "XYZ"], 100)
+    assert got is not None
+    assert _same(got, closes[["ABC", "INT", "XYZ"]].dropna().tail(100).to_numpy(dtype=np.float64))
+    assert common_closes(closes.set_axis(["A", "A", "B", "C"], axis=1), ["B"], 10) is None
+    assert common_closes(closes.assign(XYZ=closes["XYZ"].astype("Float64")), ["XYZ"], 10) is None
+    dup = closes[["XYZ", "ABC", "VIX"]].set_axis(["XYZ", "XYZ", "ABC"], axis=1)  # taken through pandas
+    alone = closes[["VIX"]].set_axis(["ABC"], axis=1)
+    assert _same(historical_scenarios(dup, ("ABC",), 50, -5.0).returns, historical_scenarios(alone, ("ABC",), 50, -5.0).returns)
+
+
+def _plain_covariance(closes: pd.DataFrame, underlyings: tuple[str, ...], lookback: int,
+                      fallback_vol: dict[str, float]) -> np.ndarray:
+    u = len(underlyings)
+    have = [x for x in underlyings if x in closes.columns]
+    sd = np.array([fallback_vol.get(x, 0.0) / np.sqrt(252) for x in underlyings])
+    corr = np.ones((u, u))
+    logret = np.log(closes[have].dropna().tail(lookback + 1)).diff().iloc[1:]
+    if len(logret) >= 2:
+        idx = [underlyings.index(x) for x in have]
+        sd[idx] = logret.std(ddof=1).to_numpy()
+        corr[np.ix_(idx, idx)] = np.nan_to_num(logret.corr().to_numpy(), nan=1.0)
+    np.fill_diagonal(corr, 1.0)
+    cov = corr * np.outer(sd, sd)
+    w, vec = np.linalg.eigh(0.5 * (cov + cov.T))
+    return (vec * np.clip(w, 0.0, None)) @ vec.T
+
+
+@pytest.mark.parametrize("unds", [("XYZ",), ("XYZ", "ABC"), ("ABC", "NEW", "XYZ", "VIX")])
+def test_covariance_matches_the_pandas_route(unds: tuple[str, ...]) -> None:
+    closes = _closes()
+    for lookback in (20, 100, 252):
+        assert _same(covariance(closes, unds, lookback, {"NEW": 0.3}),
+                     _plain_covariance(closes, unds, lookback, {"NEW": 0.3}))
+
+
+def test_monte_carlo_draws_are_kept_and_not_shared_for_writing() -> None:
+    cov = np.array([[4e-4]])
+    a = monte_carlo_scenarios(cov, 10_000, 7, -5.0)
+    b = monte_carlo_scenarios(cov, 10_000, 7, -5.0)
+    z = np.random.default_rng(7).standard_normal((10_000, 1))
+    w, vec = np.linalg.eigh(cov)
+    assert _same(a.returns, np.expm1(z @ (vec * np.sqrt(np.clip(w, 0.0, None))).T))
+    a.returns[0, 0] = 1.0  # the caller's arrays are its own
+    assert b.returns[0, 0] != 1.0
+    assert _same(monte_carlo_scenarios(cov, 10_000, 7, -5.0).returns, b.returns)
+
+
+def test_saved_memory_is_the_dataclass_as_json() -> None:
+    mem = GateMemory(state="REDUCING", values=[("2016-01-04T00:00:00", 1e6), ("2016-01-05T00:00:00", 1.01e6)],
+                     entries={"XYZ P": {"vix": 21.5, "spread_pct": None, "time": "2016-01-04", "iv": 0.25}},
+                     liquidity_reduced=["XYZ P"], spreads={"2016-01-05": {"XYZ P": [0.01, 0.02]}},
+                     last_review="2016-01-01T00:00:00", review_values=[0.1, -0.2, 0.3])
+    store = MemoryStore()
+    save_memory(store, "k", mem)
+    assert store.read("k") == json.dumps(asdict(mem), sort_keys=True)
+    assert load_memory(store, "k") == mem
