@@ -13,7 +13,9 @@ through.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -41,6 +43,20 @@ class Rule:
     fn: Callable[[Frame, ScreenConfig, pd.Timestamp], Outcome]
 
 
+_EXPLAIN_FAILURES: ContextVar[bool] = ContextVar("explain_failures", default=True)
+
+
+@contextmanager
+def without_failure_reasons() -> Iterator[None]:
+    """Within the block the screens judge as usual but leave the reason of each failure empty: for a caller
+    that keeps only the contracts passing every screen (writing those reasons is most of a screen's cost)."""
+    token = _EXPLAIN_FAILURES.set(False)
+    try:
+        yield
+    finally:
+        _EXPLAIN_FAILURES.reset(token)
+
+
 def _finish(applies: np.ndarray, ok: np.ndarray, fail_msg: Callable[[int], str], *,
             unknown: np.ndarray | None = None, unknown_status: str = NA,
             unknown_msg: Callable[[int], str] | None = None) -> Outcome:
@@ -53,8 +69,9 @@ def _finish(applies: np.ndarray, ok: np.ndarray, fail_msg: Callable[[int], str],
     status[judged & ok] = PASS
     failed = np.flatnonzero(judged & ~ok)
     status[failed] = FAIL
-    for i in failed:
-        reason[i] = fail_msg(i)
+    if _EXPLAIN_FAILURES.get():
+        for i in failed:
+            reason[i] = fail_msg(i)
     idx = np.flatnonzero(unk)
     status[idx] = unknown_status
     if unknown_msg is not None:
@@ -130,12 +147,22 @@ def earnings_blackout(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outco
     unknown = ~(e >= start)
     return _finish(_applies(f, "both"), ok,
                    lambda i: f"earnings {pd.Timestamp(e[i]):%Y-%m-%d} within {cfg.earnings_blackout_days} days",
-                   unknown=unknown, unknown_status=st,
-                   unknown_msg=lambda i: f"{_earnings_unknown(pd.Timestamp(e[i]))} ({why})")
+                   unknown=unknown, unknown_status=st, unknown_msg=_earnings_unknown(e, why))
 
 
-def _earnings_unknown(value: object) -> str:
-    return "earnings date unknown" if pd.isna(value) else f"earnings date {value:%Y-%m-%d} is past (stale reference)"
+def _earnings_unknown(e: np.ndarray, why: str) -> Callable[[int], str]:
+    """Row ``i``'s reason for an unknown earnings date: written once per distinct date (most chains have one)."""
+    said: dict[int, str] = {}
+    keys = e.view(np.int64)
+
+    def msg(i: int) -> str:
+        text = said.get(keys[i])
+        if text is None:
+            value = pd.Timestamp(e[i])
+            text = said[keys[i]] = ("earnings date unknown" if pd.isna(value)
+                                    else f"earnings date {value:%Y-%m-%d} is past (stale reference)") + f" ({why})"
+        return text
+    return msg
 
 
 def baseline_iv_rank(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
@@ -262,8 +289,7 @@ def csp_earnings(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:
     st, why = _policy(cfg)
     return _finish(_applies(f, "csp"), ok,
                    lambda i: f"earnings {pd.Timestamp(e[i]):%Y-%m-%d} before expiry + {cfg.earnings_buffer_days} days",
-                   unknown=~(e >= start), unknown_status=st,
-                   unknown_msg=lambda i: f"{_earnings_unknown(pd.Timestamp(e[i]))} ({why})")
+                   unknown=~(e >= start), unknown_status=st, unknown_msg=_earnings_unknown(e, why))
 
 
 def csp_credit_rating(f: Frame, cfg: ScreenConfig, today: pd.Timestamp) -> Outcome:

@@ -22,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from alpha.context import context_columns
-from alpha.rules import FAIL, NA, PASS, RULE_NAMES, RULES
+from alpha.rules import FAIL, NA, PASS, RULE_NAMES, RULES, without_failure_reasons
 from alpha.score import score_arrays
 from alpha.validate import CHAIN_COLUMNS, chain_arrays, chain_columns, prepare_columns
 from domain.config import StrategyConfig
+from domain.config.screen import ScreenConfig
 from domain.types import (
     Candidate,
     ChainSnapshot,
@@ -71,19 +72,33 @@ class ScreenResult:
 
 @dataclass(frozen=True)
 class _TableParts:
-    """What the table is made of: the columns (chain, derived, statuses, score components) in order, and the
-    rule statuses, reasons and warnings its ``reasons`` column is written from."""
+    """What the table is made of: the columns (chain, derived, score components) in order, and what the
+    screens read, to judge again with the reasons of failures (the screen itself leaves those out)."""
 
     head: dict[str, np.ndarray]
-    status: dict[str, np.ndarray]
-    why: dict[str, np.ndarray]
-    warnings: list[tuple[str, ...]]
     tail: dict[str, np.ndarray]
+    frame_: dict[str, np.ndarray]
+    config: ScreenConfig
+    today: pd.Timestamp
+    warnings: list[tuple[str, ...]]
 
     def frame(self) -> pd.DataFrame:
-        n = len(self.head["symbol"])
-        reasons = np.array(_reasons(self.status, self.why, self.warnings, n), dtype=object)
-        return pd.DataFrame({**self.head, **self.status, "reasons": reasons, **self.tail})
+        status, why = _judge(self.frame_, self.config, self.today)
+        reasons = np.array(_reasons(status, why, self.warnings, len(self.head["symbol"])), dtype=object)
+        return pd.DataFrame({**self.head, **status, "reasons": reasons, **self.tail})
+
+
+def _judge(f: dict[str, np.ndarray], cfg: ScreenConfig, today: pd.Timestamp,
+           ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Each screen's status and reason per contract; ``quote_ok`` first, and n/a for rows with a bad quote."""
+    valid = f["valid"]
+    status: dict[str, np.ndarray] = {"quote_ok": np.where(valid, PASS, FAIL).astype(object)}
+    why: dict[str, np.ndarray] = {"quote_ok": f["quote_reasons"]}
+    for rule in RULES:
+        st, reason = rule.fn(f, cfg, today)
+        status[rule.name] = np.where(valid, st, NA).astype(object)
+        why[rule.name] = np.where(valid, reason, "").astype(object)
+    return status, why
 
 
 def screen(snapshot: ChainSnapshot, portfolio: PortfolioState, market: MarketContext,
@@ -155,12 +170,8 @@ def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio:
     valid = f["valid"]
     today = pd.Timestamp(as_of.date())
 
-    status: dict[str, np.ndarray] = {"quote_ok": np.where(valid, PASS, FAIL).astype(object)}
-    why: dict[str, np.ndarray] = {"quote_ok": f["quote_reasons"]}
-    for rule in RULES:
-        st, reason = rule.fn(f, cfg, today)
-        status[rule.name] = np.where(valid, st, NA).astype(object)
-        why[rule.name] = np.where(valid, reason, "").astype(object)
+    with without_failure_reasons():  # candidates pass every screen: the table judges again, with reasons
+        status, why = _judge(f, cfg, today)
     failed = np.zeros(n, dtype=bool)
     for name in RULE_NAMES:
         failed |= status[name] == FAIL
@@ -170,8 +181,8 @@ def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio:
     f["contracts"] = _contracts(f, portfolio, cfg.screen_sector_max)
     f["as_of"] = np.full(n, pd.Timestamp(as_of.replace(tzinfo=None)).to_datetime64())
     warnings = _warnings(f, cfg.warn_spread_pct)
-    parts = _TableParts({c: raw.get(c, f[c]) for c in TABLE_HEAD}, status, why, warnings,
-                        {**{c: f[c] for c in TABLE_VALUES}, **comp})
+    parts = _TableParts({c: raw.get(c, f[c]) for c in TABLE_HEAD}, {**{c: f[c] for c in TABLE_VALUES}, **comp},
+                        f, cfg, today, warnings)
     cands = _candidates(f, status, why, warnings, as_of)
     return ScreenResult(candidates=cands, as_of=as_of, atm_iv=atm, parts=parts)
 
