@@ -17,6 +17,11 @@ scheme constants, so a sweep is a few dot products and exponentials per point. A
 converge. The price is the European put plus the premium integral over the boundary; delta and gamma are
 the analytic derivatives of that integral (boundary held fixed, which is exact at first order).
 
+Not every contract needs the whole solve: an upper bound of the premium (:func:`premium_bound`) sends
+contracts whose premium is negligible to the European value and small ones to the coarse solve alone, and
+the coarse solve's own premium estimate stops the rest early where it is small (:func:`premium_tier`).
+Normal tails in the price integral come from one exponential and a rational function (Hart's), not erfc.
+
 Calls use put-call symmetry: ``C(S, K, r, q) = P(K, S, q, r)``.
 """
 
@@ -26,7 +31,7 @@ import math
 
 import numpy as np
 
-from pricing._euro_kernels import bsm_one, norm_cdf
+from pricing._euro_kernels import bsm_one
 from pricing._jit import njit
 
 _INV_SQRT_2PI = 0.3989422804014327
@@ -47,6 +52,33 @@ def _cdf_from_pdf(x: float, e: float) -> float:
     poly = t * (0.319381530 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))))
     tail = _INV_SQRT_2PI * e * poly
     return 1.0 - tail if x >= 0.0 else tail
+
+
+# Rational approximation of the normal tail (Hart 1968, algorithm 5666): for ``0 <= x < 7.07``,
+# ``N(-x) = exp(-x^2/2) P(x) / Q(x)`` with relative error about 1e-14.
+_HART_P = (0.0352624965998911, 0.700383064443688, 6.37396220353165, 33.912866078383, 112.079291497871,
+           221.213596169931, 220.206867912376)  # fmt: skip
+_HART_Q = (0.0883883476483184, 1.75566716318264, 16.064177579207, 86.7807322029461, 296.564248779674,
+           637.333633378831, 793.826512519948, 440.413735824752)  # fmt: skip
+
+
+@njit
+def _tail_from_exp(x: float, e: float) -> float:
+    """``N(-x)`` for ``x >= 0`` from ``e = exp(-x^2/2)``; absolute error below 2e-16 (a continued fraction
+    beyond ``x = 7.07``, where the tail is below 1e-12)."""
+    if x < 7.07106781186547:
+        p = _HART_P
+        qq = _HART_Q
+        num = ((((((p[0] * x + p[1]) * x + p[2]) * x + p[3]) * x + p[4]) * x + p[5]) * x) + p[6]
+        den = (((((((qq[0] * x + qq[1]) * x + qq[2]) * x + qq[3]) * x + qq[4]) * x + qq[5]) * x + qq[6]) * x) + qq[7]
+        return e * num / den
+    return _INV_SQRT_2PI * e / (x + 1.0 / (x + 2.0 / (x + 3.0 / (x + 4.0 / (x + 0.65)))))
+
+
+@njit
+def _upper(x: float, e: float) -> float:
+    """``N(-x)`` from ``e = exp(-x^2/2)``, to about 2e-16 absolute and full relative accuracy for ``x > 0``."""
+    return _tail_from_exp(x, e) if x >= 0.0 else 1.0 - _tail_from_exp(-x, e)
 
 
 @njit
@@ -106,7 +138,8 @@ def put_boundary(
     x_b = k * min(1.0, r / q) if q > 0.0 else k
     ln_xk = math.log(x_b / k)
     drift = r - q - 0.5 * vol * vol
-    if q != 0.0:  # e^{q u} at every quadrature point, fixed across sweeps
+    cached = q != 0.0 and iterations > 1
+    if cached:  # e^{q u} at every quadrature point, fixed across sweeps
         for i in range(n):
             tau = t_max * 0.25 * (1.0 + zs[i]) ** 2
             for j in range(nl):
@@ -145,7 +178,7 @@ def put_boundary(
                 if q != 0.0:
                     dpj = dmj + st
                     pp = math.exp(-0.5 * dpj * dpj)
-                    eq = work[n + i * nl + j]
+                    eq = work[n + i * nl + j] if cached else math.exp(q * (tau - dt))
                     d_sing += w * eq * pp
                     d_reg += w * eq * _cdf_from_pdf(dpj, pp) * hy
             if fp_a:
@@ -205,10 +238,14 @@ def put_premium(
         dp = dm + st
         er = math.exp(-r * dt)
         eq = math.exp(-q * dt)
-        ncp = norm_cdf(-dp)
-        integrand = r * k * er * norm_cdf(-dm) - q * s * eq * ncp
-        pdf_p = _INV_SQRT_2PI * math.exp(-0.5 * dp * dp)
-        c = q - r * k / math.exp(ln_bu)
+        e_p = math.exp(-0.5 * dp * dp)
+        b_u = math.exp(ln_bu)
+        # exp(-dm^2/2) = exp(-dp^2/2) (S / B) e^{(r - q) dt}; directly where exp(-dp^2/2) lost precision.
+        e_m = e_p * s * eq / (b_u * er) if e_p > 1e-280 else math.exp(-0.5 * dm * dm)
+        ncp = _upper(dp, e_p)
+        integrand = r * k * er * _upper(dm, e_m) - q * s * eq * ncp
+        pdf_p = _INV_SQRT_2PI * e_p
+        c = q - r * k / b_u
         d_int = -q * eq * ncp + eq * pdf_p * c / st
         g_int = eq * pdf_p / (s * st) * (q - c * dp / st)
         wgt = wp[j] * t_max
@@ -224,8 +261,44 @@ def _euro_put(s: float, k: float, t: float, r: float, q: float, vol: float) -> t
     sd = vol * math.sqrt(t)
     d1 = (math.log(s / k) + (r - q) * t) / sd + 0.5 * sd
     dq = math.exp(-q * t)
-    price = k * math.exp(-r * t) * norm_cdf(sd - d1) - s * dq * norm_cdf(-d1)
-    return price, -dq * norm_cdf(-d1), dq * _INV_SQRT_2PI * math.exp(-0.5 * d1 * d1) / (s * sd)
+    d2 = d1 - sd
+    e1 = math.exp(-0.5 * d1 * d1)
+    n1 = _upper(d1, e1)
+    price = k * math.exp(-r * t) * _upper(d2, math.exp(-0.5 * d2 * d2)) - s * dq * n1
+    return price, -dq * n1, dq * _INV_SQRT_2PI * e1 / (s * sd)
+
+
+@njit
+def premium_bound(s: float, k: float, t: float, r: float, q: float, vol: float) -> float:
+    """An upper bound, over ``K``, of the early exercise premium of a put (``r > 0``, ``t > 0``, ``vol > 0``).
+
+    The premium integrand grows with the boundary wherever ``B <= X <= r K / q``, so it is largest for the
+    boundary held at ``X``, where it is at most ``r K e^{-r u} N(-d-(u, S/X))``; for ``S > X`` that CDF rises
+    with ``u`` up to ``u* = ln(S/X) / (r - q - vol^2/2)`` (when that drift is positive) and falls after, so
+    the premium is below ``K (1 - e^{-r t}) N(-d-(min(t, u*), S/X))``.
+    """
+    x_b = k * min(1.0, r / q) if q > 0.0 else k
+    cap = -math.expm1(-r * t)
+    a = math.log(s / x_b)
+    if a <= 0.0:
+        return cap
+    m = r - q - 0.5 * vol * vol
+    u = min(t, a / m) if m > 0.0 else t
+    d = (a + m * u) / (vol * math.sqrt(u))
+    return cap * _upper(d, math.exp(-0.5 * d * d))
+
+
+@njit
+def premium_tier(s: float, k: float, t: float, r: float, q: float, vol: float, sch: tuple) -> int:
+    """How much of the boundary solve a put needs, from :func:`premium_bound`: 0 none (the European value
+    is within ``sch``'s European threshold), 1 the coarse solve alone, 2 the full scheme, 3 the full scheme
+    unless the coarse solve finds a premium below ``sch``'s acceptance threshold."""
+    bound = premium_bound(s, k, t, r, q, vol)
+    if bound < sch[17]:
+        return 0
+    if bound < sch[18]:
+        return 1
+    return 3 if sch[19] > 0.0 else 2
 
 
 @njit
@@ -240,14 +313,23 @@ def put_value(
     h: np.ndarray,
     work: np.ndarray,
     method: int = -1,
+    tier: int = -1,
 ) -> tuple:
-    """``(price, delta, gamma)`` of an American put with ``r > 0``, ``t > 0``, ``vol > 0``.
+    """``(price, delta, gamma, tier)`` of an American put with ``r > 0``, ``t > 0``, ``vol > 0``.
 
     ``sch`` is :attr:`pricing.american.Scheme.arrays`; ``h`` and ``work`` are scratch (see :func:`scratch`).
-    ``method`` forces FP-B (0) or FP-A (1); -1 chooses by :func:`boundary_method`. Finite differences and
-    solves hold it fixed, so the price they differentiate or invert is one smooth function.
+    ``method`` forces FP-B (0) or FP-A (1); -1 chooses by :func:`boundary_method`. ``tier`` forces the depth
+    of the solve (see :func:`premium_tier`; -1 chooses); the tier returned is 0, 1 or 2. Finite differences
+    and solves hold both fixed, so the price they differentiate or invert is one smooth function.
     """
-    zs, lag, yl, wl, iterations, xp, wp, lagp, zs_c, lag_c, yl_c, wl_c, iterations_c, c2f = sch
+    zs, lag, yl, wl, iterations, xp, wp, lagp, zs_c, lag_c, yl_c, wl_c, iterations_c, c2f = sch[:14]
+    if tier < 0:
+        tier = premium_tier(s, k, t, r, q, vol, sch)
+    if tier == 0:
+        e = _euro_put(s, k, t, r, q, vol)
+        if e[0] < k - s:
+            return k - s, -1.0, 0.0, tier
+        return e[0], e[1], e[2], tier
     # FP-B converges fastest but oscillates when the boundary stays near K for long, i.e. when the rate
     # carry dominates the variance; FP-A is stable there but slower, so it gets more sweeps.
     fp_a = (r - q) > FP_A_CARRY * vol * vol if method < 0 else method == 1
@@ -255,25 +337,50 @@ def put_value(
         iterations += FP_A_EXTRA
         iterations_c += FP_A_EXTRA
     if iterations_c > 0:
-        # Coarse solve on few nodes, interpolated onto the scheme's nodes as the starting boundary.
+        # Coarse solve on few nodes: the whole solve in tier 1, else the starting boundary of the fine one.
         h_c = work[: zs_c.size]
         initial_boundary(k, t, r, q, vol, zs_c, h_c)
         put_boundary(k, t, r, q, vol, zs_c, lag_c, yl_c, wl_c, iterations_c, h_c, work[zs_c.size :], fp_a)
+        if tier == 1 or tier == 3:
+            res = _put_from_boundary(s, k, t, r, q, vol, h_c, sch[14], sch[15], sch[16])
+            # Unasked, the coarse solve is kept where its own premium is small: so is its error.
+            if tier == 1 or res[3] < sch[19] * k:
+                return res[0], res[1], res[2], 1
         for i in range(zs.size):
             h[i] = max(_dot(c2f[i], h_c), 0.0)
         h[zs.size - 1] = 0.0
     else:
         initial_boundary(k, t, r, q, vol, zs, h)
-    x_b = put_boundary(k, t, r, q, vol, zs, lag, yl, wl, iterations, h, work, fp_a)
+    put_boundary(k, t, r, q, vol, zs, lag, yl, wl, iterations, h, work, fp_a)
+    res = _put_from_boundary(s, k, t, r, q, vol, h, xp, wp, lagp)
+    return res[0], res[1], res[2], 2
+
+
+@njit
+def _put_from_boundary(
+    s: float,
+    k: float,
+    t: float,
+    r: float,
+    q: float,
+    vol: float,
+    h: np.ndarray,
+    xp: np.ndarray,
+    wp: np.ndarray,
+    lagp: np.ndarray,
+) -> tuple:
+    """``(price, delta, gamma, premium)`` of the put for the solved boundary ``h`` (premium over the
+    European price; ``inf`` in the exercise region)."""
+    x_b = k * min(1.0, r / q) if q > 0.0 else k
     b_now = x_b * math.exp(-math.sqrt(max(h[0], 0.0)))
     if s <= b_now:
-        return k - s, -1.0, 0.0
+        return k - s, -1.0, 0.0, math.inf
     e = _euro_put(s, k, t, r, q, vol)
     prem, dprem, gprem = put_premium(s, k, t, r, q, vol, x_b, h, xp, wp, lagp)
     price = e[0] + prem
     if price < k - s:
         price = k - s
-    return price, e[1] + dprem, e[2] + gprem
+    return price, e[1] + dprem, e[2] + gprem, prem
 
 
 @njit
@@ -289,24 +396,40 @@ def american_value(
     h: np.ndarray,
     work: np.ndarray,
     method: int = -1,
+    tier: int = -1,
 ) -> tuple:
-    """``(price, delta, gamma)`` of an American call or put; European values where early exercise is worthless.
+    """``(price, delta, gamma, tier)`` of an American call or put; European values where early exercise is
+    worthless (tier 0). ``method`` and ``tier`` as in :func:`put_value`.
 
     A put is never exercised early when ``r <= 0`` and a call when ``q <= 0`` (for ``q >= 0`` resp. ``r >= 0``;
     the double-boundary case of negative rates below the yield is priced as European). ``t <= 0`` is the
     payoff; ``vol <= 0`` the best deterministic exercise time; invalid inputs NaN.
     """
-    e = bsm_one(s, k, t, r, q, vol, is_call)
-    if not math.isfinite(e[0]) or t <= 0.0:
-        return e[0], e[1], e[2]
+    valid = (
+        math.isfinite(s) and math.isfinite(k) and math.isfinite(t) and math.isfinite(r) and math.isfinite(q)
+        and math.isfinite(vol) and s > 0.0 and k > 0.0 and vol >= 0.0
+    )  # fmt: skip
+    if not valid or t <= 0.0:
+        e = bsm_one(s, k, t, r, q, vol, is_call, False)  # NaN, or the payoff
+        return e[0], e[1], e[2], 0
     # Put-call symmetry: the call is a put with spot and strike, rate and yield swapped.
     if is_call:
         ps, pk, pr, pq = k, s, q, r
     else:
         ps, pk, pr, pq = s, k, r, q
     if pr * t <= 1e-10:  # the premium is below r K T: nothing to solve (and X = K r/q would underflow)
-        return e[0], e[1], e[2]
+        e = bsm_one(s, k, t, r, q, vol, is_call, False)
+        return e[0], e[1], e[2], 0
+    if vol > 0.0 and tier < 0:
+        tier = premium_tier(ps, pk, t, pr, pq, vol, sch)
+    if vol > 0.0 and tier == 0:
+        # The premium is below the scheme's threshold: the European value (at least the intrinsic one).
+        e = bsm_one(s, k, t, r, q, vol, is_call, False)
+        if e[0] < pk - ps:
+            return pk - ps, (1.0 if is_call else -1.0), 0.0, 0
+        return e[0], e[1], e[2], 0
     if vol <= 0.0:
+        e = bsm_one(s, k, t, r, q, vol, is_call, False)
         # Deterministic path: the best of exercising now, at expiry, or at the stationary time t*.
         best = max(pk - ps, pk * math.exp(-pr * t) - ps * math.exp(-pq * t), 0.0)
         if pq > 0.0 and pq != pr:
@@ -315,15 +438,15 @@ def american_value(
                 best = max(best, pk * math.exp(-pr * ts) - ps * math.exp(-pq * ts))
         now = best <= pk - ps
         sign = 1.0 if is_call else -1.0
-        return best, (sign if now else e[1]), 0.0
-    p, dp, gp = put_value(ps, pk, t, pr, pq, vol, sch, h, work, method)
+        return best, (sign if now else e[1]), 0.0, 0
+    p, dp, gp, tier = put_value(ps, pk, t, pr, pq, vol, sch, h, work, method, tier)
     if not is_call:
-        return p, dp, gp
+        return p, dp, gp, tier
     # C(S, K) = P(K, S) and P is homogeneous of degree one in (spot, strike):
     # dC/dS = dP/dstrike = (P - K dP/dspot) / S, d2C/dS2 = (K/S)^2 d2P/dspot2.
     if gp == 0.0 and dp == -1.0:
-        return p, 1.0, 0.0  # exercise region (exactly, so callers can recognise it)
-    return p, (p - k * dp) / s, (k / s) ** 2 * gp
+        return p, 1.0, 0.0, tier  # exercise region (exactly, so callers can recognise it)
+    return p, (p - k * dp) / s, (k / s) ** 2 * gp, tier
 
 
 @njit
@@ -340,3 +463,12 @@ def boundary_method(r: float, q: float, vol: float, is_call: bool) -> int:
     """1 (FP-A) where the carry of the equivalent put exceeds ``FP_A_CARRY vol^2``, else 0 (FP-B)."""
     carry = (q - r) if is_call else (r - q)
     return 1 if carry > FP_A_CARRY * vol * vol else 0
+
+
+@njit
+def premium_tier_of(s: float, k: float, t: float, r: float, q: float, vol: float, is_call: bool, sch: tuple) -> int:
+    """:func:`premium_tier` of an American call or put with ``t > 0`` and ``vol > 0`` whose early exercise has
+    value (through put-call symmetry)."""
+    if is_call:
+        return premium_tier(k, s, t, q, r, vol, sch)
+    return premium_tier(s, k, t, r, q, vol, sch)

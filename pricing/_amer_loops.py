@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from pricing import _euro_kernels as ek
-from pricing._amer_kernels import american_value, boundary_method, scratch
+from pricing._amer_kernels import american_value, boundary_method, premium_tier_of, scratch
 from pricing._jit import njit, njit_parallel, prange
 
 _VEGA_BUMP = 1e-4
@@ -74,7 +74,7 @@ def american_greeks_loop(
             out[0, i], out[1, i], out[2, i], out[3, i], out[4, i], out[5, i] = e[0], e[1], e[2], e[3], e[4], e[5]
             continue
         m = boundary_method(ri, qi, vi, ci)  # held for every bump: one smooth price function
-        p, d, g = american_value(si, ki, ti, ri, qi, vi, ci, sch, h, work, m)
+        p, d, g, tr = american_value(si, ki, ti, ri, qi, vi, ci, sch, h, work, m)  # its depth is held too
         out[0, i] = p
         out[1, i] = d
         out[2, i] = g
@@ -88,18 +88,18 @@ def american_greeks_loop(
         # carry the right sensitivity, and more sweeps cost more than the (coarse-started) solve.
         hv = min(_VEGA_BUMP, 0.5 * vi) if vi > 0.0 else _VEGA_BUMP
         lo_v = max(vi - hv, 0.0)
-        up = american_value(si, ki, ti, ri, qi, vi + hv, ci, sch, h, work, m)[0]
-        dn = american_value(si, ki, ti, ri, qi, lo_v, ci, sch, h, work, m)[0]
+        up = american_value(si, ki, ti, ri, qi, vi + hv, ci, sch, h, work, m, tr)[0]
+        dn = american_value(si, ki, ti, ri, qi, lo_v, ci, sch, h, work, m, tr)[0]
         out[3, i] = (up - dn) / (vi + hv - lo_v) / 100.0
-        up = american_value(si, ki, ti, ri + _RHO_BUMP, qi, vi, ci, sch, h, work, m)[0]
-        dn = american_value(si, ki, ti, ri - _RHO_BUMP, qi, vi, ci, sch, h, work, m)[0]
+        up = american_value(si, ki, ti, ri + _RHO_BUMP, qi, vi, ci, sch, h, work, m, tr)[0]
+        dn = american_value(si, ki, ti, ri - _RHO_BUMP, qi, vi, ci, sch, h, work, m, tr)[0]
         out[5, i] = (up - dn) / (2.0 * _RHO_BUMP) / 100.0
         if g == 0.0 and abs(d) == 1.0:
             out[4, i] = 0.0  # exercise region: the value is intrinsic and does not decay
         else:
             ht = min(_THETA_BUMP, 0.25 * ti)
-            later = american_value(si, ki, ti - ht, ri, qi, vi, ci, sch, h, work, m)[0]
-            earlier = american_value(si, ki, ti + ht, ri, qi, vi, ci, sch, h, work, m)[0]
+            later = american_value(si, ki, ti - ht, ri, qi, vi, ci, sch, h, work, m, tr)[0]
+            earlier = american_value(si, ki, ti + ht, ri, qi, vi, ci, sch, h, work, m, tr)[0]
             out[4, i] = (later - earlier) / (2.0 * ht)
 
 
@@ -140,42 +140,85 @@ def american_iv_one(
         return math.nan, ek.BELOW_INTRINSIC
     if price <= v0 + tol:
         return math.nan, ek.NO_TIME_VALUE
-    lo = 0.0
     hi = eur_iv if code == ek.OK else _VOL_CAP
-    m = boundary_method(r, q, hi, is_call)  # held through the solve: one smooth price function
-    g_hi = american_value(s, k, t, r, q, hi, is_call, sch, h, work, m)[0] - price
+    m = boundary_method(r, q, hi, is_call)
+    g_hi, _, _, tier = american_value(s, k, t, r, q, hi, is_call, sch, h, work, m)
+    g_hi -= price
     if g_hi < 0.0:
         if hi >= _VOL_CAP:
             return math.nan, ek.ABOVE_UPPER_BOUND
         hi = _VOL_CAP
-        g_hi = american_value(s, k, t, r, q, hi, is_call, sch, h, work, m)[0] - price
+        m = boundary_method(r, q, hi, is_call)
+        g_hi, _, _, tier = american_value(s, k, t, r, q, hi, is_call, sch, h, work, m)
+        g_hi -= price
         if g_hi < 0.0:
             return math.nan, ek.ABOVE_UPPER_BOUND
     if g_hi == 0.0:
         return hi, ek.OK
+    # The boundary method and the depth of the solve are held through a solve (one smooth price function);
+    # if those the answer itself would get differ, the solve is repeated with them, so the volatility found
+    # reprices the quote as american() prices it.
+    x = _secant(price, s, k, t, r, q, is_call, sch, h, work, m, tier, hi, g_hi)
+    if not math.isfinite(x):
+        return math.nan, ek.NO_CONVERGENCE
+    m_x = boundary_method(r, q, x, is_call)
+    tier_x = premium_tier_of(s, k, t, r, q, x, is_call, sch)
+    if tier_x == 3 or m_x != m:
+        tier_x = american_value(s, k, t, r, q, x, is_call, sch, h, work, m_x)[3]
+    if tier_x == tier and m_x == m:
+        return x, ek.OK
+    g = american_value(s, k, t, r, q, hi, is_call, sch, h, work, m_x, tier_x)[0] - price
+    if g < 0.0:
+        return x, ek.OK  # no root with the choices at x: the first answer stands
+    x2 = _secant(price, s, k, t, r, q, is_call, sch, h, work, m_x, tier_x, hi, g)
+    return (x2, ek.OK) if math.isfinite(x2) else (math.nan, ek.NO_CONVERGENCE)
+
+
+@njit
+def _secant(
+    price: float,
+    s: float,
+    k: float,
+    t: float,
+    r: float,
+    q: float,
+    is_call: bool,
+    sch: tuple,
+    h: np.ndarray,
+    work: np.ndarray,
+    m: int,
+    tier: int,
+    hi: float,
+    g_hi: float,
+) -> float:
+    """Bracketed secant for the volatility in (0, ``hi``] where the American price (method ``m``, depth
+    ``tier``) equals ``price``; ``g_hi > 0`` is the excess at ``hi``. NaN without convergence."""
+    lo = 0.0
+    if g_hi == 0.0:
+        return hi
     # Second start: take off the early exercise premium seen at the upper point, solve the European problem.
     x0, g0 = hi, g_hi
-    premium = g_hi + price - ek.bsm_one(s, k, t, r, q, hi, is_call)[0]
+    premium = g_hi + price - ek.bsm_one(s, k, t, r, q, hi, is_call, False)[0]
     x1, c1 = ek.european_iv(price - premium, s, k, t, r, q, is_call)
     if c1 != ek.OK or not (lo < x1 < hi):
         x1 = 0.5 * (lo + hi)
-    g1 = american_value(s, k, t, r, q, x1, is_call, sch, h, work, m)[0] - price
+    g1 = american_value(s, k, t, r, q, x1, is_call, sch, h, work, m, tier)[0] - price
     for _ in range(60):
         if g1 > 0.0:
             hi = x1
         elif g1 < 0.0:
             lo = x1
         else:
-            return x1, ek.OK
+            return x1
         x2 = x1 - g1 * (x1 - x0) / (g1 - g0) if g1 != g0 else -1.0
         if not (lo < x2 < hi):
             x2 = 0.5 * (lo + hi)
         if abs(x2 - x1) <= _IV_TOL or hi - lo <= _IV_TOL:
-            return x2, ek.OK
+            return x2
         x0, g0 = x1, g1
         x1 = x2
-        g1 = american_value(s, k, t, r, q, x1, is_call, sch, h, work, m)[0] - price
-    return math.nan, ek.NO_CONVERGENCE
+        g1 = american_value(s, k, t, r, q, x1, is_call, sch, h, work, m, tier)[0] - price
+    return math.nan
 
 
 @njit
