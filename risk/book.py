@@ -5,7 +5,8 @@ stock). Per-unit Greeks are the project's pricing (:func:`pricing.greeks.option_
 implied volatility; the volatility comes from, in order:
 
 1. the quote's ``iv`` (already solved by :func:`pricing.chain.analyse_quotes`);
-2. :func:`pricing.chain.analyse_quotes` on the quote's mid, when the quote carries no IV;
+2. :func:`pricing.chain.analyse_arrays` on the quote's mid, when the quote carries no IV (its value and
+   Greeks at that IV are kept, so the contract is not priced a second time);
 3. ``known_iv[symbol]``: the contract's IV from an earlier step (the gate remembers it), so a step whose
    slice lacks a held contract's quote does not re-price that position from scratch;
 4. ``market.forecast_vol`` then ``market.realised_vol`` of the underlying (a position whose quote is
@@ -121,18 +122,47 @@ def _given_iv(quote: OptionQuote) -> float | None:
     return float(quote.iv) if quote.iv is not None and np.isfinite(quote.iv) and quote.iv > 0 else None
 
 
-def _solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str, float | None]:
-    """IV from the mid of each quote that carries none: one :func:`analyse_quotes` call per dividend yield."""
-    from pricing.chain import analyse_quotes
+@dataclass(frozen=True, slots=True)
+class _Solved:
+    """A quote's IV from its mid, with the model's per-share value and Greeks at that IV (``values``: price,
+    delta, gamma, vega, theta) and the inputs they were priced at (``inputs``: spot, strike, t, dividend yield,
+    call, American)."""
+
+    iv: float
+    inputs: tuple[float, float, float, float, bool, bool]
+    values: tuple[float, float, float, float, float]
+
+
+def _solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str, _Solved]:
+    """IV from the mid of each quote that carries none, as :func:`pricing.chain.analyse_quotes` solves it (one
+    :func:`pricing.chain.analyse_arrays` call per dividend yield, the arrays built the same way); a quote
+    without a positive IV is left out."""
+    from pricing.bsm import year_fraction
+    from pricing.chain import analyse_arrays
 
     by_div: dict[float, list[OptionQuote]] = {}
     for q in quotes:
         if _given_iv(q) is None:
             by_div.setdefault(float(market.dividend_yield.get(q.underlying, 0.0)), []).append(q)
-    out: dict[str, float | None] = {}
+    out: dict[str, _Solved] = {}
     for div, group in by_div.items():
-        for q in analyse_quotes(group, market.as_of, market.rate, div):
-            out[q.symbol] = q.iv if q.iv is not None and q.iv > 0 else None
+        n = len(group)
+        bid = np.fromiter((q.bid for q in group), dtype=np.float64, count=n)
+        ask = np.fromiter((q.ask for q in group), dtype=np.float64, count=n)
+        spot = np.fromiter((q.underlying_price for q in group), dtype=np.float64, count=n)
+        strike = np.fromiter((q.strike for q in group), dtype=np.float64, count=n)
+        t = np.fromiter((year_fraction(market.as_of, q.expiry) for q in group), dtype=np.float64, count=n)
+        is_call = np.fromiter((q.right is Right.CALL for q in group), dtype=bool, count=n)
+        american = np.fromiter((q.style is Style.AMERICAN for q in group), dtype=bool, count=n)
+        res = analyse_arrays(0.5 * (bid + ask), spot, strike, t, market.rate, div, is_call, american, bid=bid, ask=ask)
+        for i, q in enumerate(group):
+            out.pop(q.symbol, None)
+            iv = None if res.error[i] else float(res.iv[i])
+            if iv is not None and iv > 0:
+                out[q.symbol] = _Solved(
+                    iv, (float(spot[i]), float(strike[i]), float(t[i]), div, bool(is_call[i]), bool(american[i])),
+                    (float(res.price[i]), float(res.delta[i]), float(res.gamma[i]), float(res.vega[i]),
+                     float(res.theta[i])))
     return out
 
 
@@ -140,7 +170,6 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
                market: MarketContext, known_iv: Mapping[str, float] | None = None) -> Book:
     """Price every leg at ``market.as_of`` (see the module docstring for where each input comes from)."""
     from pricing.bsm import year_fraction
-    from pricing.greeks import option_greeks
 
     as_of = market.as_of
     n = len(legs)
@@ -153,6 +182,7 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
     unpriced: list[str] = []
     solved = _solve_ivs([q for leg in legs if leg.kind is AssetKind.OPTION and (q := quotes.get(leg.symbol))],
                         market)
+    priced: dict[int, tuple[float, float, float, float, float]] = {}  # leg -> values of its IV solve
     for i, leg in enumerate(legs):
         quote = quotes.get(leg.symbol)
         div = float(market.dividend_yield.get(leg.underlying, 0.0))
@@ -173,8 +203,12 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
         cols["multiplier"][i] = float(quote.multiplier if quote is not None else leg.multiplier)
         cols["strike"][i] = float(leg.strike or 0.0)
         cols["t"][i] = year_fraction(as_of, leg.expiry) if leg.expiry is not None else 0.0
-        vol = (_given_iv(quote) or solved.get(quote.symbol)) if quote is not None else None
+        given = _given_iv(quote) if quote is not None else None
+        sol = solved.get(quote.symbol) if quote is not None and given is None else None
+        vol = given or (sol.iv if sol is not None else None)
         from_quote[i] = vol is not None
+        if sol is not None and sol.inputs == (spot, cols["strike"][i], cols["t"][i], div, is_call[i], american[i]):
+            priced[i] = sol.values  # the solve priced this very contract at this IV already
         if vol is None:
             vol = ((known_iv or {}).get(leg.symbol) or market.forecast_vol.get(leg.underlying)
                    or market.realised_vol.get(leg.underlying))
@@ -183,8 +217,7 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
                 unpriced.append(f"{leg.symbol}: {why} and no volatility for {leg.underlying}")
                 vol = 0.0
         cols["vol"][i] = vol
-    g = option_greeks(cols["spot"], cols["strike"], cols["t"], market.rate, cols["div"], cols["vol"], is_call,
-                      american)
+    price, delta, gamma, vega, theta = _greeks(cols, market.rate, is_call, american, priced)
     m = cols["multiplier"]
     opt = is_option
     return Book(
@@ -202,15 +235,35 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
         vol=cols["vol"],
         rate=float(market.rate),
         div=cols["div"],
-        price=np.where(opt, np.nan_to_num(g.price) * m, cols["spot"]),
-        delta=np.where(opt, np.nan_to_num(g.delta) * m, 1.0),
-        gamma=np.where(opt, np.nan_to_num(g.gamma) * m, 0.0),
-        vega=np.where(opt, np.nan_to_num(g.vega) * m, 0.0),
-        theta=np.where(opt, np.nan_to_num(g.theta) * m, 0.0),
+        price=np.where(opt, np.nan_to_num(price) * m, cols["spot"]),
+        delta=np.where(opt, np.nan_to_num(delta) * m, 1.0),
+        gamma=np.where(opt, np.nan_to_num(gamma) * m, 0.0),
+        vega=np.where(opt, np.nan_to_num(vega) * m, 0.0),
+        theta=np.where(opt, np.nan_to_num(theta) * m, 0.0),
         premium=cols["premium"],
         from_quote=from_quote,
         unpriced=tuple(unpriced),
     )
+
+
+def _greeks(cols: dict[str, FloatArray], rate: float, is_call: BoolArray, american: BoolArray,
+            priced: Mapping[int, tuple[float, float, float, float, float]]) -> list[FloatArray]:
+    """Per-share price, delta, gamma, vega, theta of every leg: :func:`pricing.greeks.option_greeks`, except
+    the legs in ``priced`` (values the IV solve computed at the same inputs)."""
+    from pricing.greeks import option_greeks
+
+    n = len(is_call)
+    rest = np.array([i for i in range(n) if i not in priced], dtype=np.int64)
+    out = [np.empty(n) for _ in range(5)]
+    if rest.size:
+        g = option_greeks(cols["spot"][rest], cols["strike"][rest], cols["t"][rest], rate, cols["div"][rest],
+                          cols["vol"][rest], is_call[rest], american[rest])
+        for col, values in zip(out, (g.price, g.delta, g.gamma, g.vega, g.theta), strict=True):
+            col[rest] = values
+    for i, values in priced.items():
+        for col, v in zip(out, values, strict=True):
+            col[i] = v
+    return out
 
 
 def portfolio_book(portfolio: PortfolioState, quotes: Mapping[str, OptionQuote], market: MarketContext) -> Book:

@@ -186,3 +186,43 @@ def test_saved_memory_is_the_dataclass_as_json() -> None:
     save_memory(store, "k", mem)
     assert store.read("k") == json.dumps(asdict(mem), sort_keys=True)
     assert load_memory(store, "k") == mem
+
+
+def test_book_keeps_the_iv_solves_prices_and_they_are_option_greeks_at_that_iv() -> None:
+    from datetime import date
+
+    from domain.types import AssetKind, Right, Style
+    from pricing.bsm import year_fraction
+    from pricing.chain import analyse_quotes
+    from pricing.greeks import option_greeks
+    from risk.book import Leg, build_book
+    from tests.factories import portfolio, quote
+    from tests.risk.conftest import market
+
+    mkt = market(rate=0.02, dividend_yield={"XYZ": 0.0, "ABC": 0.015})
+    quotes = [quote(Right.PUT, 100.0, bid=2.0, ask=2.1, underlying_price=102.0),  # American put: early exercise
+              quote(Right.CALL, 110.0, bid=0.8, ask=0.9, underlying_price=102.0),  # no yield: the European value
+              quote(Right.PUT, 95.0, bid=1.0, ask=1.1, underlying_price=102.0, style=Style.EUROPEAN),
+              quote(Right.CALL, 50.0, bid=1.5, ask=1.6, underlying_price=49.0, underlying="ABC",
+                    expiry=date(2016, 3, 18)),
+              quote(Right.PUT, 100.0, bid=9.0, ask=8.0, underlying_price=102.0, expiry=date(2016, 2, 19)),  # crossed
+              quote(Right.PUT, 90.0, bid=1.2, ask=1.3, underlying_price=102.0, iv=0.31)]  # IV given
+    legs = [Leg(q.symbol, q.underlying, -1.0, AssetKind.OPTION, 100.0, q.right, q.strike, q.expiry, q.style)
+            for q in quotes]
+    legs.append(Leg("XYZ", "XYZ", 100.0, AssetKind.STOCK))
+    legs.append(Leg(quotes[0].symbol + "X", "XYZ", 2.0, AssetKind.OPTION, 100.0, Right.PUT, 100.0,
+                    quotes[0].expiry))  # no quote: priced at the underlying's vol
+    book = build_book(legs, portfolio(prices={"XYZ": 102.0, "ABC": 49.0}), {q.symbol: q for q in quotes},
+                      market(rate=0.02, dividend_yield={"XYZ": 0.0, "ABC": 0.015}, forecast_vol={"XYZ": 0.25}))
+    ivs = {q.symbol: q.iv for div in (0.0, 0.015) for q in analyse_quotes(
+        [x for x in quotes if x.iv is None and mkt.dividend_yield[x.underlying] == div], mkt.as_of, 0.02, div)}
+    assert list(book.from_quote) == [True, True, True, True, False, True, False, False]
+    for i, leg in enumerate(legs[:6]):
+        q = quotes[i]
+        vol = q.iv if q.iv is not None else (ivs[q.symbol] or 0.25)
+        assert book.vol[i] == vol
+        g = option_greeks(102.0 if leg.underlying == "XYZ" else 49.0, leg.strike, year_fraction(mkt.as_of, leg.expiry),
+                          0.02, mkt.dividend_yield[leg.underlying], vol, leg.right is Right.CALL,
+                          leg.style is Style.AMERICAN)
+        for name in ("price", "delta", "gamma", "vega", "theta"):
+            assert getattr(book, name)[i] == np.nan_to_num(getattr(g, name)) * 100.0, (i, name)
