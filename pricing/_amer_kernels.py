@@ -290,15 +290,17 @@ def premium_bound(s: float, k: float, t: float, r: float, q: float, vol: float) 
 
 @njit
 def premium_tier(s: float, k: float, t: float, r: float, q: float, vol: float, sch: tuple) -> int:
-    """How much of the boundary solve a put needs, from :func:`premium_bound`: 0 none (the European value
-    is within ``sch``'s European threshold), 1 the coarse solve alone, 2 the full scheme, 3 the full scheme
-    unless the coarse solve finds a premium below ``sch``'s acceptance threshold."""
+    """How much of the boundary solve a put needs, from :func:`premium_bound` and ``sch``'s thresholds:
+    0 none (the European value), 1 the small coarse solve alone, 2 the coarse solve alone, 3 the full
+    scheme, 4 the full scheme unless the coarse solve finds a premium below the acceptance threshold."""
     bound = premium_bound(s, k, t, r, q, vol)
     if bound < sch[17]:
         return 0
-    if bound < sch[18]:
+    if bound < sch[27]:
         return 1
-    return 3 if sch[19] > 0.0 else 2
+    if bound < sch[18]:
+        return 2
+    return 4 if sch[19] > 0.0 else 3
 
 
 @njit
@@ -319,7 +321,7 @@ def put_value(
 
     ``sch`` is :attr:`pricing.american.Scheme.arrays`; ``h`` and ``work`` are scratch (see :func:`scratch`).
     ``method`` forces FP-B (0) or FP-A (1); -1 chooses by :func:`boundary_method`. ``tier`` forces the depth
-    of the solve (see :func:`premium_tier`; -1 chooses); the tier returned is 0, 1 or 2. Finite differences
+    of the solve (see :func:`premium_tier`; -1 chooses); the tier returned is 0 to 3. Finite differences
     and solves hold both fixed, so the price they differentiate or invert is one smooth function.
     """
     zs, lag, yl, wl, iterations, xp, wp, lagp, zs_c, lag_c, yl_c, wl_c, iterations_c, c2f = sch[:14]
@@ -336,16 +338,24 @@ def put_value(
     if fp_a:
         iterations += FP_A_EXTRA
         iterations_c += FP_A_EXTRA
+    if tier == 1:
+        # The small coarse solve is the whole solve.
+        zs_s, lag_s, yl_s, wl_s = sch[20], sch[21], sch[22], sch[23]
+        h_s = work[: zs_s.size]
+        initial_boundary(k, t, r, q, vol, zs_s, h_s)
+        put_boundary(k, t, r, q, vol, zs_s, lag_s, yl_s, wl_s, iterations_c, h_s, work[zs_s.size :], fp_a)
+        res = _put_from_boundary(s, k, t, r, q, vol, h_s, sch[24], sch[25], sch[26])
+        return res[0], res[1], res[2], 1
     if iterations_c > 0:
-        # Coarse solve on few nodes: the whole solve in tier 1, else the starting boundary of the fine one.
+        # Coarse solve on few nodes: the whole solve in tier 2, else the starting boundary of the fine one.
         h_c = work[: zs_c.size]
         initial_boundary(k, t, r, q, vol, zs_c, h_c)
         put_boundary(k, t, r, q, vol, zs_c, lag_c, yl_c, wl_c, iterations_c, h_c, work[zs_c.size :], fp_a)
-        if tier == 1 or tier == 3:
+        if tier == 2 or tier == 4:
             res = _put_from_boundary(s, k, t, r, q, vol, h_c, sch[14], sch[15], sch[16])
             # Unasked, the coarse solve is kept where its own premium is small: so is its error.
-            if tier == 1 or res[3] < sch[19] * k:
-                return res[0], res[1], res[2], 1
+            if tier == 2 or res[3] < sch[19] * k:
+                return res[0], res[1], res[2], 2
         for i in range(zs.size):
             h[i] = max(_dot(c2f[i], h_c), 0.0)
         h[zs.size - 1] = 0.0
@@ -353,7 +363,7 @@ def put_value(
         initial_boundary(k, t, r, q, vol, zs, h)
     put_boundary(k, t, r, q, vol, zs, lag, yl, wl, iterations, h, work, fp_a)
     res = _put_from_boundary(s, k, t, r, q, vol, h, xp, wp, lagp)
-    return res[0], res[1], res[2], 2
+    return res[0], res[1], res[2], 3
 
 
 @njit
@@ -454,7 +464,8 @@ def scratch(sch: tuple) -> tuple:
     """Work arrays ``(h, work)`` for one thread of :func:`american_value` calls with scheme ``sch``."""
     n = sch[0].size - 1
     n_c = sch[8].size - 1
-    size = max(n + n * sch[2].size, (n_c + 1) + n_c + n_c * sch[10].size)
+    n_s = sch[20].size - 1
+    size = max(n + n * sch[2].size, (n_c + 1) + n_c + n_c * sch[10].size, (n_s + 1) + n_s + n_s * sch[22].size)
     return np.empty(n + 1), np.empty(size)
 
 

@@ -163,7 +163,7 @@ def american_iv_one(
         return math.nan, ek.NO_CONVERGENCE
     m_x = boundary_method(r, q, x, is_call)
     tier_x = premium_tier_of(s, k, t, r, q, x, is_call, sch)
-    if tier_x == 3 or m_x != m:
+    if tier_x == 4 or m_x != m:
         tier_x = american_value(s, k, t, r, q, x, is_call, sch, h, work, m_x)[3]
     if tier_x == tier and m_x == m:
         return x, ek.OK

@@ -34,8 +34,11 @@ class Scheme:
     ``coarse_legendre`` points (cheap, and much closer than the closed-form start).
 
     Per contract, an upper bound of the early exercise premium (over the strike of the equivalent put) picks
-    the depth: below ``european_below`` the European value is returned, below ``coarse_below`` the coarse
-    solve is the answer (its price integral on ``coarse_final`` points), above it the full scheme runs.
+    the depth: below ``european_below`` the European value is returned, below ``small_below`` a coarse solve
+    on ``small_nodes`` nodes with ``small_legendre`` points is the answer, below ``coarse_below`` the coarse
+    solve (both with ``coarse_iterations`` sweeps and their price integral on ``coarse_final`` points); above
+    it the full scheme runs, unless ``coarse_accept`` > 0 and the coarse solve's own premium estimate is
+    below ``coarse_accept`` times the strike. Thresholds of 0 turn a level off.
     """
 
     nodes: int
@@ -49,22 +52,30 @@ class Scheme:
     european_below: float = 0.0
     coarse_below: float = 0.0
     coarse_accept: float = 0.0
+    small_nodes: int = 3
+    small_legendre: int = 3
+    small_below: float = 0.0
 
     @cached_property
     def arrays(self) -> tuple:
         """The tuple the kernels take: ``(zs, lag, yl, wl, iterations, xp, wp, lagp)`` of this scheme,
         ``(zs, lag, yl, wl, iterations)`` of the coarse solve, the coarse-to-fine weights, ``(xp, wp, lagp)``
-        of the coarse price integral, then ``european_below`` and ``coarse_below``."""
+        of the coarse price integral, ``european_below``, ``coarse_below``, ``coarse_accept``, then
+        ``(zs, lag, yl, wl, xp, wp, lagp)`` of the small solve and ``small_below``."""
         zs, lag, yl, wl, cmat = _nodes(self.nodes, self.legendre)
         xp, wp, lagp = _price_quadrature(self.final, self.nodes, cmat)
         zs_c, lag_c, yl_c, wl_c, cmat_c = _nodes(self.coarse_nodes, self.coarse_legendre)
         xp_c, wp_c, lagp_c = _price_quadrature(self.coarse_final, self.coarse_nodes, cmat_c)
         c2f = np.polynomial.chebyshev.chebvander(zs, self.coarse_nodes) @ cmat_c
         coarse_below = self.coarse_below if self.coarse_iterations > 0 else 0.0
+        small_below = min(self.small_below, coarse_below)
+        zs_s, lag_s, yl_s, wl_s, cmat_s = _nodes(self.small_nodes, self.small_legendre)
+        xp_s, wp_s, lagp_s = _price_quadrature(self.coarse_final, self.small_nodes, cmat_s)
         return (
             zs, lag, yl, wl, self.iterations, xp, wp, lagp,
             zs_c, lag_c, yl_c, wl_c, self.coarse_iterations, np.ascontiguousarray(c2f),
             xp_c, wp_c, lagp_c, float(self.european_below), float(coarse_below), float(self.coarse_accept),
+            zs_s, lag_s, yl_s, wl_s, xp_s, wp_s, lagp_s, float(small_below),
         )  # fmt: skip
 
 
@@ -104,12 +115,13 @@ FAST = Scheme(
     coarse_legendre=4,
     coarse_iterations=3,
     coarse_final=6,
-    european_below=1e-6,
+    european_below=1e-5,
     coarse_below=1e-2,
     coarse_accept=5e-3,
+    small_below=3e-3,
 )
-"""A few per cent faster than :data:`DEFAULT` (6 points in the coarse price integral); errors up to about
-$0.0035 on the test grids."""
+"""A few per cent faster than :data:`DEFAULT` (6 points in the coarse price integrals, European below a
+premium bound of 1e-5 K); errors up to about $0.0035 per $100 of strike on the test grids."""
 DEFAULT = Scheme(
     nodes=5,
     legendre=6,
@@ -121,9 +133,10 @@ DEFAULT = Scheme(
     european_below=1e-6,
     coarse_below=1e-2,
     coarse_accept=5e-3,
+    small_below=3e-3,
 )
-"""The scheme every caller gets: within about $0.0025 of QuantLib's high-precision engine on the test grids
-(per $100 of strike)."""
+"""The scheme every caller gets: within about $0.0025 per $100 of strike of QuantLib's high-precision engine
+on the test grids."""
 ACCURATE = Scheme(nodes=32, legendre=48, iterations=16, final=64)
 """Close to the exact boundary (agrees with QuantLib's high-precision engine to about 1e-5); for checks."""
 
