@@ -121,18 +121,15 @@ def _american_grid(n: int, seed: int) -> dict[str, np.ndarray]:
     }
 
 
-def bench_pricing() -> list[str]:
-    """Run the pricing benchmarks; returns the report lines (also printed as they come)."""
+def bench_pricing() -> None:
+    """Run the pricing benchmarks, printing the report as it comes."""
     from pricing._jit import threads
     from pricing.american import DEFAULT, FAST, american, american_price
     from pricing.bsm import bsm
     from pricing.chain import analyse_arrays
 
-    lines: list[str] = []
-
     def say(text: str) -> None:
         print(text, flush=True)
-        lines.append(text)
 
     try:
         ql_loops: _QuantLib | None = _QuantLib()
@@ -208,4 +205,3 @@ def bench_pricing() -> list[str]:
     pa = american_price(*sub)
     ours = n / _best(lambda: analyse_arrays(pa, s_[:n], k_[:n], t_[:n], r_[:n], q_[:n], c_[:n], True), 1)
     say(f"American IV + 5 Greeks (DEFAULT):    ours {ours / 1e3:6.1f} k/s")
-    return lines

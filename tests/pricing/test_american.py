@@ -7,7 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from pricing.american import ACCURATE, american, american_price
+from pricing._amer_kernels import american_value, premium_bound, scratch
+from pricing.american import ACCURATE, DEFAULT, american, american_price
 from pricing.bsm import bsm
 from tests.pricing.ql_oracle import american_qdfp, make_env
 
@@ -126,3 +127,33 @@ def test_exercise_region_is_intrinsic_with_no_decay() -> None:
     g = american(60.0, 100.0, 1.0, 0.08, 0.0, 0.2, False)
     assert g.price[()] == pytest.approx(40.0)
     assert (g.delta[()], g.gamma[()], g.theta[()], g.vega[()]) == (-1.0, 0.0, 0.0, 0.0)
+
+
+def test_every_depth_of_the_solve_is_on_the_accuracy_grid() -> None:
+    """The QuantLib comparison above covers each depth DEFAULT picks: European, small and coarse solves, full."""
+    h, work = scratch(DEFAULT.arrays)
+    tiers = [american_value(100.0, k, d / 365, r, q, v, c, DEFAULT.arrays, h, work)[3] for k, d, r, q, v, c in GRID]
+    assert min(np.bincount(tiers, minlength=4)) >= 10
+
+
+def test_premium_bound_is_above_the_premium() -> None:
+    rng = np.random.default_rng(21)
+    n = 400
+    s = 100.0 * np.exp(rng.uniform(-0.5, 0.5, n))
+    t = rng.uniform(1 / 365, 2.0, n)
+    r = rng.uniform(0.001, 0.1, n)
+    q = rng.uniform(0.0, 0.08, n)
+    v = rng.uniform(0.05, 1.5, n)
+    premium = american_price(s, 100.0, t, r, q, v, False, ACCURATE) - bsm(s, 100.0, t, r, q, v, False).price
+    bound = np.array([100.0 * premium_bound(*x) for x in zip(s, np.full(n, 100.0), t, r, q, v, strict=True)])
+    assert (premium <= bound + 1e-9).all()
+    assert (bound < 1e-4).sum() > 20  # the bound is tight enough to matter for some contracts
+
+
+def test_price_and_greeks_calls_give_the_same_price() -> None:
+    rng = np.random.default_rng(4)
+    n = 2_000
+    s = rng.uniform(50, 150, n)
+    args = (s, s * np.exp(rng.uniform(-0.4, 0.4, n)), rng.uniform(1 / 365, 2.0, n), rng.uniform(0, 0.1, n),
+            rng.uniform(0, 0.06, n), rng.uniform(0.05, 1.5, n), rng.random(n) < 0.5)  # fmt: skip
+    np.testing.assert_array_equal(american(*args).price, american_price(*args))
