@@ -33,7 +33,7 @@ holds does nothing. That is what lets fills and assignments arrive both from eve
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import StrEnum
 
@@ -261,7 +261,7 @@ class WheelBook:
     # ----- persistence -----
 
     def to_json(self) -> str:
-        doc = {"schema": SCHEMA, "underlyings": {u: asdict(s) for u, s in sorted(self.states.items())}}
+        doc = {"schema": SCHEMA, "underlyings": {u: _state_doc(s) for u, s in sorted(self.states.items())}}
         return json.dumps(doc, default=_encode, sort_keys=True)
 
     @classmethod
@@ -287,6 +287,17 @@ class WheelBook:
 
     def save(self, store: StateStore, key: str = WHEEL_KEY) -> None:
         store.save(key, self.to_json())
+
+
+def _state_doc(s: WheelState) -> dict[str, object]:
+    """``dataclasses.asdict(s)`` without its deep copies (the book is saved after every session)."""
+    doc: dict[str, object] = {name: getattr(s, name) for name in _STATE_FIELDS}
+    doc["options"] = {k: {name: getattr(o, name) for name in _OPTION_FIELDS} for k, o in s.options.items()}
+    return doc
+
+
+_STATE_FIELDS = tuple(f.name for f in fields(WheelState))
+_OPTION_FIELDS = tuple(f.name for f in fields(OpenOption))
 
 
 def _encode(value: object) -> object:

@@ -154,6 +154,21 @@ def test_state_round_trips_through_json() -> None:
         WheelBook.from_json('{"schema": 99, "underlyings": {}}')
 
 
+def test_state_text_is_the_dataclass_encoding() -> None:
+    import json
+    from dataclasses import asdict
+
+    from portfolio.wheel import SCHEMA, _encode
+
+    book = WheelBook()
+    book.apply(sell(PUT, Right.PUT, 100.0, date(2016, 2, 19), 2.00))
+    book.apply(WheelEvent(EventKind.ASSIGN, "XYZ", PUT, contracts=1, awaiting_shares=True, when=T0.date()))
+    book.apply(sell(PUT, Right.PUT, 95.0, date(2016, 3, 18), 1.10))
+    assert book.state("XYZ").options and book.state("XYZ").history and book.state("XYZ").pending
+    doc = {"schema": SCHEMA, "underlyings": {u: asdict(s) for u, s in book.states.items()}}
+    assert book.to_json() == json.dumps(doc, default=_encode, sort_keys=True)
+
+
 ops = st.lists(st.tuples(st.sampled_from(["sell_put", "sell_call", "buy", "expire", "assign"]),
                          st.integers(1, 3), st.floats(0.05, 10.0)), max_size=30)
 
