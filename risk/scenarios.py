@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from risk.book import Book, IntArray
+from risk.book import Book, IntArray, finite
 
 FloatArray = NDArray[np.float64]
 
@@ -64,7 +64,7 @@ def euro_greeks(book: Book) -> EuroGreeks:
     m, opt = book.multiplier, book.is_option
 
     def col(a: FloatArray) -> FloatArray:
-        return np.where(opt, np.nan_to_num(a) * m, 0.0)
+        return np.where(opt, finite(a) * m, 0.0)
 
     return EuroGreeks(col(res.price), col(res.delta), col(res.gamma), col(res.vega), col(res.theta))
 
