@@ -75,3 +75,32 @@ def test_short_run_on_the_lean_sample(lean_data: Path) -> None:
     for other in (again, fresh):
         assert stats_of(other) == pytest.approx(stats, nan_ok=True)
         pd.testing.assert_series_equal(other["returns"], returns)
+
+
+def test_affinity_key_follows_the_data_settings() -> None:
+    from wheelhouse.research.engine_trial import parameters_data_key
+    from wheelhouse.research.trial import backtest_trial
+
+    base = StrategyConfig().to_parameters()
+    spec = DataSpec()
+    key = parameters_data_key(base, spec)
+    assert backtest_trial.affinity(base, spec) == key  # type: ignore[attr-defined]
+    assert parameters_data_key({**base, "max_trade_pct": "0.03"}, spec) == key
+    assert parameters_data_key({**base, "dte_max": "60"}, spec) != key
+    assert parameters_data_key(base, DataSpec(folder="x")) != key
+
+
+def test_a_second_run_on_the_same_source_answers_the_same_from_the_screen_memo() -> None:
+    from wheelhouse.research.engine_trial import data_adapter
+
+    spec = DataSpec(start=date(2010, 3, 1), end=date(2010, 6, 30))
+    params = {"unknown_reference_policy": "include"}
+    _open.cache_clear()
+    first = run_engine(params, spec)
+    memo = data_adapter(None, StrategyConfig.model_validate({}).replace(unknown_reference_policy="include")).screen_memo
+    assert memo is not None and len(memo) == len(first["returns"])  # one chain screened per session
+    second = run_engine(params, spec)
+    assert first["trades"] > 0
+    assert stats_of(second) == stats_of(first)
+    pd.testing.assert_series_equal(second["returns"], first["returns"])
+    pd.testing.assert_series_equal(second["trade_returns"], first["trade_returns"])

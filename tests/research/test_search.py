@@ -139,3 +139,25 @@ def test_executor_names() -> None:
     with pytest.raises(ExecutorError, match="cannot reach"), open_executor("dask://127.0.0.1:9", timeout=0.5):
         pass
 
+
+
+def test_jobs_sharing_an_affinity_key_are_submitted_together_and_answered_in_job_order() -> None:
+    from wheelhouse.research.executors import evaluate
+
+    calls: list[str] = []
+
+    def trial(params: dict[str, str], spec: DataSpec) -> dict[str, float]:
+        calls.append(params["name"])
+        return {"value": float(params["name"][1:])}
+
+    trial.affinity = lambda params, spec: params["data"]  # type: ignore[attr-defined]
+    jobs = [({"name": f"j{i}", "data": d}, SPEC) for i, d in enumerate("abcabca")]
+    with ThreadPoolExecutor(1) as one:
+        outcomes = evaluate(one, trial, jobs)
+    assert calls == ["j0", "j3", "j6", "j1", "j4", "j2", "j5"]
+    assert [answer["value"] for answer, _ in outcomes] == [0, 1, 2, 3, 4, 5, 6]  # type: ignore[index]
+    del trial.affinity  # type: ignore[attr-defined]
+    calls.clear()
+    with ThreadPoolExecutor(1) as one:
+        evaluate(one, trial, jobs)
+    assert calls == [f"j{i}" for i in range(7)]

@@ -63,7 +63,10 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
     with ProcessPoolExecutor(workers, mp_context=single_threaded_context()) as pool:
-        result = run_search(space, functools.partial(timed_trial, trial), spec, pool, "random", trials, seed)
+        timed = functools.partial(timed_trial, trial)
+        if hasattr(trial, "affinity"):
+            timed.affinity = trial.affinity  # type: ignore[attr-defined]
+        result = run_search(space, timed, spec, pool, "random", trials, seed)
     wall = time.perf_counter() - start
     cpu = sum(r.stats.get("cpu_seconds", 0.0) for r in result.records)
     return {"workers": workers, "trials": len(result.records), "failed": sum(1 for r in result.records if r.error),

@@ -47,7 +47,13 @@ def data_key(folder: str | None, config: StrategyConfig) -> tuple[object, ...]:
     return (folder, *(getattr(getattr(config, s), n) for s, n in DATA_SETTINGS))
 
 
-@lru_cache(maxsize=4)
+def parameters_data_key(parameters: Mapping[str, str], spec: DataSpec) -> tuple[object, ...]:
+    """What the opened data depends on, from a trial's parameters (the trial's ``affinity``): trials with
+    the same key reuse one worker's opened data and screen memo when they run one after another."""
+    return (spec.folder, *(parameters.get(name) for _, name in DATA_SETTINGS))
+
+
+@lru_cache(maxsize=2)  # each source holds its screen memo (about 0.2-0.3 GB for the default data)
 def _open(key: tuple[object, ...], config: StrategyConfig) -> DataAdapter:
     from wheelhouse.engine.sources import DataAdapter
 

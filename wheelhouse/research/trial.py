@@ -93,3 +93,12 @@ def backtest_trial(parameters: Mapping[str, str], spec: DataSpec) -> dict[str, A
     from wheelhouse.research.engine_trial import run_engine
 
     return run_engine(parameters, spec)
+
+
+def _data_affinity(parameters: Mapping[str, str], spec: DataSpec) -> tuple[object, ...]:
+    from wheelhouse.research.engine_trial import parameters_data_key
+
+    return parameters_data_key(parameters, spec)
+
+
+setattr(backtest_trial, "affinity", _data_affinity)  # noqa: B010 - executors.evaluate groups jobs by it
