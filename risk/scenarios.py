@@ -141,11 +141,7 @@ def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, g
                vega: bool = True, theta: bool = True) -> FloatArray:
     """Delta(-gamma)(-vega)(-theta) approximation of :func:`revalue`, shape (scenarios,)."""
     base = base or euro_greeks(book)
-    n = book.quantity
-    r = scen.returns[:, book.und]
-    ds = r * book.spot
-    delta = np.where(book.is_option, base.delta, 1.0)
-    out = ds @ (delta * n)
+    out, ds, n = _delta_pnl(book, scen, base)
     if gamma:
         out += 0.5 * (ds * ds) @ (base.gamma * n)
     if vega:
@@ -155,16 +151,20 @@ def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, g
     return out
 
 
+def _delta_pnl(book: Book, scen: Scenarios, base: EuroGreeks) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The delta P&L per scenario, with the price moves and quantities the higher terms use."""
+    n = book.quantity
+    ds = scen.returns[:, book.und] * book.spot
+    delta = np.where(book.is_option, base.delta, 1.0)
+    return ds @ (delta * n), ds, n
+
+
 def taylor_ladder(book: Book, scen: Scenarios, base: EuroGreeks | None = None
                   ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """:func:`taylor_pnl` delta-gamma-vega, delta-gamma and delta (each with theta), the same numbers as three
     calls, with the terms they share computed once."""
     base = base or euro_greeks(book)
-    n = book.quantity
-    r = scen.returns[:, book.und]
-    ds = r * book.spot
-    delta = np.where(book.is_option, base.delta, 1.0)
-    first = ds @ (delta * n)
+    first, ds, n = _delta_pnl(book, scen, base)
     second = first + 0.5 * (ds * ds) @ (base.gamma * n)
     days = float(base.theta @ n) * scen.dt * 365.0
     full = second + (100.0 * book.vol * scen.vol_rel[:, book.und]) @ (base.vega * n)

@@ -62,7 +62,7 @@ def measure(config: str = "config.json", overrides: tuple[str, ...] = ()) -> dic
 
 
 def bench_backtest(config: str = "config.json", overrides: tuple[str, ...] = ()) -> list[str]:
-    """Measure and print the default run; returns the printed lines."""
+    """Measure the default run; returns the report's lines."""
     m = measure(config, overrides)
     t = m["timings"]
     assert isinstance(t, dict)
@@ -86,8 +86,6 @@ def bench_backtest(config: str = "config.json", overrides: tuple[str, ...] = ())
     lines.append(f"  peak RSS: strategy process {rss_self / 2**20:.0f} MiB, benchmark process "
                  f"{rss_child / 2**20:.0f} MiB, sum {peak / 2**20:.0f} MiB ({peak / GOAL_BYTES:.2f} x the 2 GiB goal)")
     lines.append(f"  strategy stats: {m['stats']}")
-    for line in lines:
-        print(line, flush=True)
     return lines
 
 
@@ -101,4 +99,4 @@ def bench_engine() -> list[str]:
 
 
 if __name__ == "__main__":
-    bench_backtest(overrides=tuple(sys.argv[1:]) or DEFAULT_OVERRIDES)
+    print("\n".join(bench_backtest(overrides=tuple(sys.argv[1:]) or DEFAULT_OVERRIDES)))
