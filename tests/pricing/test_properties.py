@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from domain.types import Greeks
@@ -38,12 +38,14 @@ def test_put_call_parity(s: float, m: float, t: float, r: float, q: float, v: fl
 
 @FAST
 @given(spots, moneyness, times, rates, yields, vols, st.booleans())
+@example(5.0, -0.798828125, 0.2109375, 0.0, 0.0, 0.203125, True)  # the higher vol rounded one ulp lower
 def test_price_increases_with_volatility(
     s: float, m: float, t: float, r: float, q: float, v: float, call: bool
 ) -> None:
     k = s * np.exp(m)
     lo, hi = bsm(s, k, t, r, q, [v, v * 1.05], call).price
-    assert hi >= lo
+    # deep in the money the vol term is below the price's last bit: equal up to rounding there
+    assert hi >= lo - 4 * np.spacing(lo)
     assert bsm(s, k, t, r, q, v, call).vega >= 0
 
 
