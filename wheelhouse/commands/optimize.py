@@ -70,6 +70,16 @@ def load_trial(name: str) -> Trial:
     return cast(Trial, fn)
 
 
+def add_run_arguments(parser: argparse.ArgumentParser, start: date | None = None, end: date | None = None) -> None:
+    """The options of the research tools that run backtests: ``--config``, ``--set``, ``--data``, ``--start``,
+    ``--end`` (read them with :func:`base_parameters` and ``DataSpec``)."""
+    parser.add_argument("--config", default="config.json", help="base settings (defaults when absent)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a base setting")
+    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
+    parser.add_argument("--start", type=date.fromisoformat, default=start)
+    parser.add_argument("--end", type=date.fromisoformat, default=end)
+
+
 def base_parameters(path: str, overrides: list[str] | None = None) -> StrategyConfig:
     """``path``'s parameters (defaults when the file is absent) with ``NAME=VALUE`` overrides applied."""
     p = Path(path)

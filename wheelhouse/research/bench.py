@@ -75,21 +75,18 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
 
 
 def main(argv: list[str] | None = None) -> int:
+    from wheelhouse.commands.optimize import add_run_arguments, base_parameters, load_trial
+
     parser = argparse.ArgumentParser(prog="python -m wheelhouse.research.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--space", type=Path, default=ROOT / "research" / "example_space.json")
-    parser.add_argument("--start", type=date.fromisoformat, default=date(1999, 1, 4))
-    parser.add_argument("--end", type=date.fromisoformat, default=date(2018, 12, 31))
-    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
+    add_run_arguments(parser, date(1999, 1, 4), date(2018, 12, 31))
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--trial", default="wheelhouse.research.trial:backtest_trial")
-    parser.add_argument("--config", default="config.json", help="base settings (defaults when absent)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a base setting")
     parser.add_argument("--reference-units", type=int, default=16, help="reference tasks of about 0.6 s each")
     args = parser.parse_args(argv)
-    from wheelhouse.commands.optimize import base_parameters, load_trial
 
     trial = load_trial(args.trial)
     base = base_parameters(args.config, args.set).to_parameters()

@@ -189,18 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m wheelhouse.research.calibration``: volatility target and month-of-year factors for a config."""
     import argparse
 
-    from wheelhouse.commands.optimize import base_parameters
+    from wheelhouse.commands.optimize import add_run_arguments, base_parameters
     from wheelhouse.research.engine_trial import run_engine
 
     parser = argparse.ArgumentParser(prog="python -m wheelhouse.research.calibration", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--target-vol", type=float, required=True, help="annual volatility to aim at, e.g. 0.08")
     parser.add_argument("--setting", default="capital_fraction", help="the exposure setting to rescale")
-    parser.add_argument("--config", default="config.json")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
-    parser.add_argument("--start", type=date.fromisoformat)
-    parser.add_argument("--end", type=date.fromisoformat)
+    add_run_arguments(parser)
     parser.add_argument("--iterations", type=int, default=4)
     args = parser.parse_args(argv)
     config = base_parameters(args.config, args.set)

@@ -232,17 +232,13 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m wheelhouse.research.montecarlo``: backtest once, then every interval of this module."""
     import argparse
 
-    from wheelhouse.commands.optimize import base_parameters
+    from wheelhouse.commands.optimize import add_run_arguments, base_parameters
     from wheelhouse.research.engine_trial import run_engine
     from wheelhouse.research.trial import DataSpec
 
     parser = argparse.ArgumentParser(prog="python -m wheelhouse.research.montecarlo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="config.json")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
-    parser.add_argument("--start", type=date.fromisoformat)
-    parser.add_argument("--end", type=date.fromisoformat)
+    add_run_arguments(parser)
     parser.add_argument("--reps", type=int, default=2000)
     parser.add_argument("--block", default="21", help="mean block length in sessions, or 'auto'")
     parser.add_argument("--seed", type=int, default=7)
