@@ -40,12 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--walk-forward", action="store_true", help="rolling in-sample search, out-of-sample report")
     p.add_argument("--trials", type=int, help="trials per search (random/genetic default 50; grid: the whole grid)")
     p.add_argument("--workers", type=int, help="local processes (default: CPU count); Dask: wait for this many")
-    p.add_argument("--config", default="config.json", help="base settings (config.json; defaults when absent)")
-    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="override one base parameter for every trial (repeatable), as in the backtest command")
-    p.add_argument("--data", help="LEAN data folder (default: bundled S&P 500 / VIX history)")
-    p.add_argument("--start", type=date.fromisoformat, help="first day (default: start_date)")
-    p.add_argument("--end", type=date.fromisoformat, help="last day (default: end_date)")
+    add_run_arguments(p)
     p.add_argument("--seed", type=int, help="seed of random and genetic proposals (default: the config's seed)")
     p.add_argument("--in-months", type=int, default=24, help="walk-forward in-sample length (default: 24)")
     p.add_argument("--out-months", type=int, default=12, help="walk-forward out-of-sample length (default: 12)")
@@ -73,11 +68,14 @@ def load_trial(name: str) -> Trial:
 def add_run_arguments(parser: argparse.ArgumentParser, start: date | None = None, end: date | None = None) -> None:
     """The options of the research tools that run backtests: ``--config``, ``--set``, ``--data``, ``--start``,
     ``--end`` (read them with :func:`base_parameters` and ``DataSpec``)."""
-    parser.add_argument("--config", default="config.json", help="base settings (defaults when absent)")
-    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a base setting")
-    parser.add_argument("--data", help="LEAN data folder (default: bundled data)")
-    parser.add_argument("--start", type=date.fromisoformat, default=start)
-    parser.add_argument("--end", type=date.fromisoformat, default=end)
+    parser.add_argument("--config", default="config.json", help="base settings (config.json; defaults when absent)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override one base parameter for every trial (repeatable), as in the backtest command")
+    parser.add_argument("--data", help="LEAN data folder (default: bundled S&P 500 / VIX history)")
+    parser.add_argument("--start", type=date.fromisoformat, default=start,
+                        help=f"first day (default: {start or 'the config start_date'})")
+    parser.add_argument("--end", type=date.fromisoformat, default=end,
+                        help=f"last day (default: {end or 'the config end_date'})")
 
 
 def base_parameters(path: str, overrides: list[str] | None = None) -> StrategyConfig:
