@@ -25,6 +25,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -154,22 +155,50 @@ def _spread(names: list[str], row: np.ndarray, value: Mapping[str, object], dtyp
     return np.array([value[u] for u in names], dtype=dtype)[row]  # type: ignore[call-overload]
 
 
-def context_columns(c: dict[str, np.ndarray], portfolio: PortfolioState, market: MarketContext,
-                    config: StrategyConfig) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """The columns :func:`add_context` adds (as arrays, in order) from the prepared columns; ATM IV."""
-    cfg = config.screen
+@dataclass(frozen=True, eq=False)
+class ChainContext:
+    """The part of the context that depends on the chain's columns alone (kept with a chain's analytics in the
+    screen memo): each row's underlying (``names[row]``), the strategy and premium yield per row, the ATM IV
+    and median underlying price per underlying."""
+
+    names: list[str]
+    row: np.ndarray
+    is_call: np.ndarray
+    strategy: np.ndarray
+    premium_yield: np.ndarray
+    atm: dict[str, float]
+    spots: dict[str, float]
+
+    def freeze(self) -> None:
+        for a in (self.row, self.is_call, self.strategy, self.premium_yield):
+            a.flags.writeable = False
+
+
+def chain_context(c: Mapping[str, np.ndarray]) -> ChainContext:
+    """:class:`ChainContext` from prepared columns (:func:`alpha.validate.prepare_columns`)."""
     names, row = _names(c["underlying"])
-    n = len(row)
     is_call = np.asarray(c["right"] == "C", dtype=bool)
-    out: dict[str, np.ndarray] = {"strategy": np.where(is_call, "cc", "csp").astype(object)}
     bid, strike, spot = (np.asarray(c[k], dtype=np.float64) for k in ("bid", "strike", "underlying_price"))
-    mult = np.asarray(c["multiplier"], dtype=np.float64)
     days = np.maximum(np.asarray(c["dte"], dtype=np.float64), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["premium_yield"] = bid / np.where(is_call, spot, strike) * 365.0 / days
+        premium_yield = bid / np.where(is_call, spot, strike) * 365.0 / days
+    return ChainContext(names, row, is_call, np.where(is_call, "cc", "csp").astype(object), premium_yield, atm_iv(c),
+                        {u: _median(spot[row == i]) for i, u in enumerate(names)})
 
-    atm = atm_iv(c)
-    spots = {u: _median(spot[row == i]) for i, u in enumerate(names)}
+
+def context_columns(c: dict[str, np.ndarray], portfolio: PortfolioState, market: MarketContext,
+                    config: StrategyConfig, chain: ChainContext | None = None,
+                    ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The columns :func:`add_context` adds (as arrays, in order) from the prepared columns; ATM IV.
+
+    ``chain``: the columns' :func:`chain_context` when already known."""
+    cfg = config.screen
+    ctx = chain_context(c) if chain is None else chain
+    names, row, is_call, atm, spots = ctx.names, ctx.row, ctx.is_call, ctx.atm, ctx.spots
+    n = len(row)
+    out: dict[str, np.ndarray] = {"strategy": ctx.strategy, "premium_yield": ctx.premium_yield}
+    bid, strike, spot = (np.asarray(c[k], dtype=np.float64) for k in ("bid", "strike", "underlying_price"))
+    mult = np.asarray(c["multiplier"], dtype=np.float64)
     stats = {u: _iv_stats(market.iv_history.get(u, ()), atm.get(u, np.nan), config.general.iv_lookback_days)
              for u in names}
     out["atm_iv"] = _spread(names, row, {u: atm.get(u, np.nan) for u in names}, np.float64)
@@ -217,7 +246,7 @@ def context_columns(c: dict[str, np.ndarray], portfolio: PortfolioState, market:
     # an unknown sector has no peers: its bucket name is never a key of the averages
     out["sector_pcr_avg"] = _spread(names, row, {u: avg.get(sector[u], np.nan) for u in names}, np.float64)
     out["sector_pcr_n"] = _spread(names, row, {u: count.get(sector[u], 0) for u in names}, np.float64)
-    return out, atm
+    return out, dict(atm)
 
 
 def _median(x: np.ndarray) -> float:

@@ -28,7 +28,8 @@ PASS, FAIL, NA = "pass", "fail", "n/a"
 EPS = 1e-12
 """Values within EPS of a bound count as on it (so 0.35 x 0.8 still equals 0.28 for an inclusive bound)."""
 
-Outcome = tuple[np.ndarray, np.ndarray]
+Outcome = tuple[np.ndarray, "np.ndarray | DeferredReasons"]
+"""(status, reason) per row: reasons are an array, or :class:`DeferredReasons` under :func:`without_reasons`."""
 Frame: TypeAlias = Mapping[str, Any]
 """What a screen reads: a prepared frame, or its columns as arrays (one entry per row in each)."""
 
@@ -43,39 +44,64 @@ class Rule:
     fn: Callable[[Frame, ScreenConfig, pd.Timestamp], Outcome]
 
 
-_EXPLAIN_FAILURES: ContextVar[bool] = ContextVar("explain_failures", default=True)
+_WRITE_REASONS: ContextVar[bool] = ContextVar("write_reasons", default=True)
 
 
 @contextmanager
-def without_failure_reasons() -> Iterator[None]:
-    """Within the block the screens judge as usual but leave the reason of each failure empty: for a caller
-    that keeps only the contracts passing every screen (writing those reasons is most of a screen's cost)."""
-    token = _EXPLAIN_FAILURES.set(False)
+def without_reasons() -> Iterator[None]:
+    """Within the block the screens judge as usual but write reasons only when read: a failure's reason is
+    left out, and the note of an unknown input comes as :class:`DeferredReasons`, written for the rows read.
+    For a caller that keeps only the contracts passing every screen (writing reasons is most of a screen's
+    cost)."""
+    token = _WRITE_REASONS.set(False)
     try:
         yield
     finally:
-        _EXPLAIN_FAILURES.reset(token)
+        _WRITE_REASONS.reset(token)
+
+
+class DeferredReasons:
+    """A screen's reasons judged :func:`without_reasons`: ``""`` for every row except those whose input was
+    unknown, whose note is written when the row is read (``reasons[i]``)."""
+
+    __slots__ = ("_msg", "_unknown")
+
+    def __init__(self, unknown: np.ndarray | None, msg: Callable[[int], str] | None) -> None:
+        self._unknown = unknown if msg is not None else None
+        self._msg = msg
+
+    def __getitem__(self, i: int) -> str:
+        if self._unknown is None or not self._unknown[i]:
+            return ""
+        assert self._msg is not None
+        return self._msg(i)
+
+    def where(self, rows: np.ndarray) -> DeferredReasons:
+        """These reasons on ``rows`` (a boolean mask) and ``""`` elsewhere."""
+        return DeferredReasons(None if self._unknown is None else self._unknown & rows, self._msg)
 
 
 def _finish(applies: np.ndarray, ok: np.ndarray, fail_msg: Callable[[int], str], *,
             unknown: np.ndarray | None = None, unknown_status: str = NA,
             unknown_msg: Callable[[int], str] | None = None) -> Outcome:
-    """Status and reason arrays: not applicable -> n/a; unknown -> ``unknown_status``; else pass/fail."""
-    n = len(applies)
-    status = np.full(n, NA, dtype=object)
-    reason = np.full(n, "", dtype=object)
-    unk = np.zeros(n, dtype=bool) if unknown is None else (np.asarray(unknown, dtype=bool) & applies)
-    judged = applies & ~unk
+    """Status and reason arrays: not applicable -> n/a; unknown -> ``unknown_status``; else pass/fail.
+
+    Under :func:`without_reasons` the reasons are :class:`DeferredReasons` instead of an array."""
+    status = np.full(len(applies), NA, dtype=object)
+    unk = None if unknown is None else np.asarray(unknown, dtype=bool) & applies
+    judged = applies if unk is None else applies & ~unk
     status[judged & ok] = PASS
-    failed = np.flatnonzero(judged & ~ok)
+    failed = judged & ~ok
     status[failed] = FAIL
-    if _EXPLAIN_FAILURES.get():
-        for i in failed:
-            reason[i] = fail_msg(i)
-    idx = np.flatnonzero(unk)
-    status[idx] = unknown_status
-    if unknown_msg is not None:
-        for i in idx:
+    if unk is not None:
+        status[unk] = unknown_status
+    if not _WRITE_REASONS.get():
+        return status, DeferredReasons(unk, unknown_msg)
+    reason = np.full(len(applies), "", dtype=object)
+    for i in np.flatnonzero(failed):
+        reason[i] = fail_msg(i)
+    if unk is not None and unknown_msg is not None:
+        for i in np.flatnonzero(unk):
             reason[i] = unknown_msg(i)
     return status, reason
 

@@ -21,8 +21,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from alpha.context import context_columns
-from alpha.rules import FAIL, NA, PASS, RULE_NAMES, RULES, without_failure_reasons
+from alpha.context import ChainContext, chain_context, context_columns
+from alpha.rules import FAIL, NA, PASS, RULE_NAMES, RULES, DeferredReasons, without_reasons
 from alpha.score import score_arrays
 from alpha.validate import CHAIN_COLUMNS, chain_arrays, chain_columns, prepare_columns
 from domain.config import StrategyConfig
@@ -80,7 +80,7 @@ class _TableParts:
     frame_: dict[str, np.ndarray]
     config: ScreenConfig
     today: pd.Timestamp
-    warnings: list[tuple[str, ...]]
+    warnings: _Warnings
 
     def frame(self) -> pd.DataFrame:
         status, why = _judge(self.frame_, self.config, self.today)
@@ -88,16 +88,20 @@ class _TableParts:
         return pd.DataFrame({**self.head, **status, "reasons": reasons, **self.tail})
 
 
+Reasons = dict[str, "np.ndarray | DeferredReasons"]
+
+
 def _judge(f: dict[str, np.ndarray], cfg: ScreenConfig, today: pd.Timestamp,
-           ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+           ) -> tuple[dict[str, np.ndarray], Reasons]:
     """Each screen's status and reason per contract; ``quote_ok`` first, and n/a for rows with a bad quote."""
     valid = f["valid"]
     status: dict[str, np.ndarray] = {"quote_ok": np.where(valid, PASS, FAIL).astype(object)}
-    why: dict[str, np.ndarray] = {"quote_ok": f["quote_reasons"]}
+    why: Reasons = {"quote_ok": f["quote_reasons"]}
     for rule in RULES:
         st, reason = rule.fn(f, cfg, today)
-        status[rule.name] = np.where(valid, st, NA).astype(object)
-        why[rule.name] = np.where(valid, reason, "").astype(object)
+        status[rule.name] = np.where(valid, st, NA).astype(object, copy=False)
+        why[rule.name] = (reason.where(valid) if isinstance(reason, DeferredReasons)
+                          else np.where(valid, reason, "").astype(object, copy=False))
     return status, why
 
 
@@ -107,8 +111,24 @@ def screen(snapshot: ChainSnapshot, portfolio: PortfolioState, market: MarketCon
     return screen_many((snapshot,), portfolio, market, config)
 
 
-Prepared = tuple[dict[str, np.ndarray], dict[str, np.ndarray]]
-"""A chain's columns and the quote checks and analytics of :func:`alpha.validate.prepare_columns`."""
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """What screening a chain needs that depends on its quotes alone (the entry of :func:`screen_many`'s memo):
+    the chain's columns, their quote checks and analytics (:func:`alpha.validate.prepare_columns`), the
+    chain's part of the context (:func:`alpha.context.chain_context`), and the domain quote of each row
+    that became a candidate, made once."""
+
+    chain: dict[str, np.ndarray]
+    columns: dict[str, np.ndarray]
+    context: ChainContext
+    quotes: dict[int, OptionQuote] = field(default_factory=dict)
+
+    def freeze(self) -> None:
+        """Make the arrays read-only (an entry is shared by every later screen of the same quotes)."""
+        for arrays in (self.chain, self.columns):
+            for a in arrays.values():
+                a.flags.writeable = False
+        self.context.freeze()
 
 
 def screen_many(snapshots: Sequence[ChainSnapshot], portfolio: PortfolioState, market: MarketContext,
@@ -116,10 +136,11 @@ def screen_many(snapshots: Sequence[ChainSnapshot], portfolio: PortfolioState, m
                 ) -> ScreenResult:
     """Screen several chains (one per underlying) together and rank all candidates in one list.
 
-    ``memo`` (optional) keeps each chain's columns, quote checks, implied vols and Greeks between calls, keyed
-    by the snapshots' (underlying, as_of), the rate, the dividend yields and ``max_quote_age_minutes``: these
-    depend on nothing else. The caller promises that an (underlying, as_of) pair always names the same
-    quotes, as a data source replayed again does; the stored arrays are read-only.
+    ``memo`` (optional) keeps each chain's :class:`Prepared` entry (columns, quote checks, implied vols and
+    Greeks, ATM IV) between calls, keyed by the snapshots' (underlying, as_of), the rate, the dividend yields
+    and ``max_quote_age_minutes``: these depend on nothing else. The caller promises that an
+    (underlying, as_of) pair always names the same quotes, as a data source replayed again does; the stored
+    arrays are read-only.
     """
     key: tuple[object, ...] | None = None
     if memo is not None:
@@ -128,49 +149,48 @@ def screen_many(snapshots: Sequence[ChainSnapshot], portfolio: PortfolioState, m
                config.screen.max_quote_age_minutes)
         hit = memo.get(key)
         if hit is not None:
-            return _screen(hit[0], hit[0], portfolio, market, config, hit[1])
-    quotes = [q for s in snapshots for q in s.quotes]
-    chain = chain_columns(quotes, market.as_of.tzinfo)
+            return _screen(hit.chain, portfolio, market, config, hit)
+    chain = chain_columns([q for s in snapshots for q in s.quotes], market.as_of.tzinfo)
     prepared = _prepare(chain, market, config)
     if key is not None and memo is not None:
-        for arrays in (chain, prepared):
-            for a in arrays.values():
-                a.flags.writeable = False
-        memo[key] = (chain, prepared)
-    return _screen(chain, chain, portfolio, market, config, prepared)
+        prepared.freeze()
+        memo[key] = prepared
+    return _screen(chain, portfolio, market, config, prepared)
 
 
-def _prepare(chain: dict[str, np.ndarray], market: MarketContext, config: StrategyConfig) -> dict[str, np.ndarray]:
+def _prepare(chain: dict[str, np.ndarray], market: MarketContext, config: StrategyConfig) -> Prepared:
     under = chain["underlying"]
     names = sorted({str(u) for u, m in zip(under, pd.isna(under), strict=True) if not m})
     div = {u: market.dividend_yield.get(u, config.general.dividend_yield) for u in names}
-    return prepare_columns(chain, market.as_of, market.rate, div, config.screen)
+    columns = prepare_columns(chain, market.as_of, market.rate, div, config.screen)
+    return Prepared(chain, columns, chain_context({**chain, **columns}))
 
 
 def screen_frame(chain: pd.DataFrame, portfolio: PortfolioState, market: MarketContext,
                  config: StrategyConfig) -> ScreenResult:
     """Screen a chain frame (:data:`alpha.validate.CHAIN_COLUMNS`), which may hold several underlyings."""
     chain = chain.reset_index(drop=True)
-    return _screen({c: chain[c].to_numpy() for c in CHAIN_COLUMNS}, chain_arrays(chain), portfolio, market, config)
+    typed = chain_arrays(chain)
+    return _screen({c: chain[c].to_numpy() for c in CHAIN_COLUMNS}, portfolio, market, config,
+                   _prepare(typed, market, config))
 
 
-def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio: PortfolioState,
-            market: MarketContext, config: StrategyConfig,
-            prepared: dict[str, np.ndarray] | None = None) -> ScreenResult:
-    """The screen on the chain's columns as arrays: ``raw`` as given (for the table), ``chain`` typed for
-    computing (:func:`alpha.validate.chain_arrays`), ``prepared`` its :func:`_prepare` columns when already
-    known. Works on one dict of columns; the table is built once."""
+def _screen(raw: dict[str, np.ndarray], portfolio: PortfolioState, market: MarketContext, config: StrategyConfig,
+            prepared: Prepared) -> ScreenResult:
+    """The screen of a :class:`Prepared` chain; ``raw``: the chain's columns as given, for the table (the
+    prepared chain's are typed for computing: :func:`alpha.validate.chain_arrays`). Works on one dict of
+    columns; the table is built once."""
     cfg = config.screen
     as_of = market.as_of
-    f: dict[str, np.ndarray] = dict(chain)
-    f.update(_prepare(chain, market, config) if prepared is None else prepared)
-    added, atm = context_columns(f, portfolio, market, config)
+    f: dict[str, np.ndarray] = dict(prepared.chain)
+    f.update(prepared.columns)
+    added, atm = context_columns(f, portfolio, market, config, prepared.context)
     f.update(added)
     n = len(f["symbol"])
     valid = f["valid"]
     today = pd.Timestamp(as_of.date())
 
-    with without_failure_reasons():  # candidates pass every screen: the table judges again, with reasons
+    with without_reasons():  # candidates pass every screen: the table judges again, with reasons
         status, why = _judge(f, cfg, today)
     failed = np.zeros(n, dtype=bool)
     for name in RULE_NAMES:
@@ -183,7 +203,7 @@ def _screen(raw: dict[str, np.ndarray], chain: dict[str, np.ndarray], portfolio:
     warnings = _warnings(f, cfg.warn_spread_pct)
     parts = _TableParts({c: raw.get(c, f[c]) for c in TABLE_HEAD}, {**{c: f[c] for c in TABLE_VALUES}, **comp},
                         f, cfg, today, warnings)
-    cands = _candidates(f, status, why, warnings, as_of)
+    cands = _candidates(f, status, why, warnings, as_of, prepared.quotes)
     return ScreenResult(candidates=cands, as_of=as_of, atm_iv=atm, parts=parts)
 
 
@@ -200,12 +220,25 @@ def _contracts(f: dict[str, np.ndarray], portfolio: PortfolioState, sector_max: 
     return np.maximum(n, 0.0).astype(np.int64)
 
 
-def _warnings(f: dict[str, np.ndarray], warn: float) -> list[tuple[str, ...]]:
-    return [(f"warn spread {s:.2%} of mid > {warn:.2%}",) if v and s > warn else ()
-            for s, v in zip(f["spread_pct"], f["valid"], strict=True)]
+@dataclass(frozen=True)
+class _Warnings:
+    """Each row's warnings (a valid row's spread above ``warn_spread_pct``), written when read."""
+
+    spread_pct: np.ndarray
+    flagged: np.ndarray
+    warn: float
+
+    def of(self, i: int) -> tuple[str, ...]:
+        return (f"warn spread {self.spread_pct[i]:.2%} of mid > {self.warn:.2%}",) if self.flagged[i] else ()
 
 
-def _reasons(status: dict[str, np.ndarray], why: dict[str, np.ndarray], warns: list[tuple[str, ...]],
+def _warnings(f: dict[str, np.ndarray], warn: float) -> _Warnings:
+    sp = f["spread_pct"]
+    with np.errstate(invalid="ignore"):
+        return _Warnings(sp, f["valid"] & (sp > warn), warn)
+
+
+def _reasons(status: dict[str, np.ndarray], why: dict[str, np.ndarray], warns: _Warnings,
              n: int) -> list[str]:
     fails: list[list[str]] = [[] for _ in range(n)]
     notes: list[list[str]] = [[] for _ in range(n)]
@@ -215,15 +248,23 @@ def _reasons(status: dict[str, np.ndarray], why: dict[str, np.ndarray], warns: l
             fails[i].append(f"{name}: {why[name][i]}")
         for i in np.flatnonzero((st == NA) & (why[name] != "")):
             notes[i].append(f"{name} n/a: {why[name][i]}")
-    return ["; ".join(fails[i] + list(warns[i]) + notes[i]) for i in range(n)]
+    return ["; ".join(fails[i] + list(warns.of(i)) + notes[i]) for i in range(n)]
 
 
 _QUOTE_FLOATS = ("delta", "gamma", "vega", "theta", "rho", "strike", "bid", "ask", "underlying_price", "multiplier",
                  "tick_size", "volume", "open_interest", "last", "iv")
 
 
-def _quotes(f: dict[str, np.ndarray], rows: list[int]) -> list[OptionQuote]:
-    """The domain quotes of the given rows (with their analytics)."""
+def _quotes(f: dict[str, np.ndarray], rows: list[int], made: dict[int, OptionQuote]) -> list[OptionQuote]:
+    """The domain quotes of the given rows (with their analytics); ``made`` holds those made already, by row,
+    and receives the new ones."""
+    new = [i for i in rows if i not in made]
+    if new:
+        made.update(zip(new, _make_quotes(f, new), strict=True))
+    return [made[i] for i in rows]
+
+
+def _make_quotes(f: dict[str, np.ndarray], rows: list[int]) -> list[OptionQuote]:
     x = {k: np.asarray(f[k], dtype=np.float64)[rows].tolist() for k in _QUOTE_FLOATS}
     out: list[OptionQuote] = []
     for j, i in enumerate(rows):
@@ -241,12 +282,8 @@ def _quotes(f: dict[str, np.ndarray], rows: list[int]) -> list[OptionQuote]:
     return out
 
 
-def _opt(x: object) -> float | None:
-    return float(x) if isinstance(x, int | float) and math.isfinite(x) else None  # type: ignore[arg-type]
-
-
-def _candidates(f: dict[str, np.ndarray], status: dict[str, np.ndarray], why: dict[str, np.ndarray],
-                warnings: list[tuple[str, ...]], as_of: datetime) -> tuple[Candidate, ...]:
+def _candidates(f: dict[str, np.ndarray], status: dict[str, np.ndarray], why: Reasons, warnings: _Warnings,
+                as_of: datetime, quotes_made: dict[int, OptionQuote]) -> tuple[Candidate, ...]:
     score, symbol = f["score"], f["symbol"]
     # best score first, ties by symbol; Python's sort is stable, as the mergesort it stands for
     order = sorted(np.flatnonzero(f["passed"]).tolist(), key=lambda i: (-score[i], symbol[i]))
@@ -254,29 +291,32 @@ def _candidates(f: dict[str, np.ndarray], status: dict[str, np.ndarray], why: di
         return ()
     applies = {code: [r.name for r in RULES if r.applies in ("both", code)] for code in ("cc", "csp")}
     st = {name: status[name][order].tolist() for name in RULE_NAMES}
-    rs = {name: why[name][order].tolist() for name in RULE_NAMES}
+    col = {k: f[k][order].tolist() for k in ("strategy", "score", "premium_yield", "sector", "contracts")}
+    ivp, ivr = (np.asarray(f[k], dtype=np.float64)[order].tolist() for k in ("iv_percentile", "iv_rank"))
     # Verdicts are immutable: equal ones are shared rather than built again for every candidate
     made: dict[tuple[str, str, str], Verdict] = {}
-    quotes = _quotes(f, order)
+    quotes = _quotes(f, order, quotes_made)
     out: list[Candidate] = []
     for j, i in enumerate(order):
-        strategy_code = f["strategy"][i]
-        strategy = Strategy.COVERED_CALL if strategy_code == "cc" else Strategy.CASH_SECURED_PUT
-        verdicts: list[Verdict] = []
+        strategy_code = col["strategy"][j]
+        verdicts: list[Verdict] = [Verdict("quote_ok", PASS)]
+        notes = list(warnings.of(i))
         for name in applies[strategy_code]:
-            key = (name, str(st[name][j]), str(rs[name][j]))
+            s = st[name][j]
+            key = (name, s, "" if s == PASS else why[name][i])  # a pass has no reason
             v = made.get(key)
             if v is None:
-                v = made[key] = Verdict(rule=key[0], status=key[1], reason=key[2])
+                v = made[key] = Verdict(rule=name, status=s, reason=key[2])
             verdicts.append(v)
-        notes = tuple(warnings[i]) + tuple(f"{v.rule} n/a: {v.reason}" for v in verdicts
-                                           if v.status == NA and v.reason)
-        sector = str(f["sector"][i])
+            if s == NA and key[2]:
+                notes.append(f"{name} n/a: {key[2]}")
+        sector = str(col["sector"][j])
         out.append(Candidate(
-            quote=quotes[j], strategy=strategy, score=float(score[i]), as_of=as_of,
-            verdicts=(Verdict("quote_ok", PASS),) + tuple(verdicts), premium_yield=float(f["premium_yield"][i]),
-            iv_percentile=_opt(f["iv_percentile"][i]), iv_rank=_opt(f["iv_rank"][i]),
-            sector=None if sector.startswith("unknown:") else sector, contracts=int(f["contracts"][i]),
-            notes=notes,
+            quote=quotes[j], strategy=Strategy.COVERED_CALL if strategy_code == "cc" else Strategy.CASH_SECURED_PUT,
+            score=float(col["score"][j]), as_of=as_of, verdicts=tuple(verdicts),
+            premium_yield=float(col["premium_yield"][j]), iv_percentile=ivp[j] if math.isfinite(ivp[j]) else None,
+            iv_rank=ivr[j] if math.isfinite(ivr[j]) else None,
+            sector=None if sector.startswith("unknown:") else sector, contracts=int(col["contracts"][j]),
+            notes=tuple(notes),
         ))
     return tuple(out)

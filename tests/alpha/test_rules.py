@@ -222,3 +222,27 @@ def test_rule_names_are_unique_and_documented() -> None:
     doc = (ROOT / "docs" / "screening.md").read_text()
     for name in r.RULE_NAMES:
         assert f"`{name}`" in doc, name
+
+
+def test_without_reasons_gives_the_same_statuses_and_writes_the_notes_of_unknowns_when_read() -> None:
+    frame = pd.concat([
+        row("csp"), row("cc"),
+        row("csp", pcr=np.nan, credit_rating=None, next_earnings=pd.NaT, regime="unknown", iv_rank=np.nan),
+        row("cc", cost_basis=np.nan, max_loss_pct=np.nan, iv_percentile=np.nan, uncovered_shares=0.0),
+        row("csp", delta=-0.5, spread_pct=0.5, free_cash=10.0, next_earnings=pd.Timestamp("2016-01-05")),
+        row("cc", premium_yield=0.0, strike=90.0, next_earnings=pd.Timestamp("2015-01-05")),
+    ], ignore_index=True)
+    frame["credit_rating"] = frame["credit_rating"].astype(object)
+    for policy in ("include", "exclude"):
+        config = cfg(unknown_reference_policy=policy, baseline_rules=True)
+        for rule in r.RULES:
+            status, reason = rule.fn(frame, config, TODAY)
+            with r.without_reasons():
+                quick_status, deferred = rule.fn(frame, config, TODAY)
+            assert quick_status.tolist() == status.tolist(), rule.name
+            for i in range(len(frame)):
+                expected = "" if status[i] == r.FAIL and not (policy == "exclude" and "excluded" in reason[i]) \
+                    else reason[i]
+                assert deferred[i] == expected, (policy, rule.name, i)
+            assert any(s == r.NA and text for s, text in zip(status, reason, strict=True)) or rule.name not in (
+                "cc_cost_basis", "csp_put_call_ratio", "cc_iv_percentile"), rule.name

@@ -236,14 +236,26 @@ def test_memo_keeps_a_chains_analytics_and_gives_the_same_result() -> None:
     memo: dict[tuple[object, ...], Any] = {}
     first = screen_many((snap,), fx.portfolio(), ctx, config, memo)
     assert len(memo) == 1
-    [(chain, prepared)] = memo.values()
-    assert not prepared["iv"].flags.writeable and not chain["bid"].flags.writeable
+    [entry] = memo.values()
+    assert not entry.columns["iv"].flags.writeable and not entry.chain["bid"].flags.writeable
+    assert not entry.context.premium_yield.flags.writeable and entry.context.atm == first.atm_iv
     # a hit: a snapshot holding other quotes under the same (underlying, as_of) is answered from the memo
     again = screen_many((ChainSnapshot("XYZ", 105.0, AS_OF, (PUT,)),), fx.portfolio(), ctx, config, memo)
     assert len(memo) == 1 and len(again.table) == 2
     for result in (first, again):
         assert result.candidates == plain.candidates
         assert result.table.equals(plain.table)
+    # a candidate's quote (with its analytics) is made once and shared by later screens of the same quotes
+    assert [c.quote for c in again.candidates] == [c.quote for c in first.candidates]
+    assert all(a.quote is b.quote for a, b in zip(again.candidates, first.candidates, strict=True))
+    # what the entry keeps depends on the quotes alone: other settings and holdings still screen as without it
+    narrow = config.replace(csp_delta_min=-0.2, csp_delta_max=-0.1, cc_min_yield=0.5)
+    poorer = fx.portfolio(cash=1_000.0)
+    for cfg, book in ((narrow, fx.portfolio()), (config, poorer), (narrow, poorer)):
+        expected = screen_many((snap,), book, ctx, cfg)
+        got = screen_many((snap,), book, ctx, cfg, memo)
+        assert got.candidates == expected.candidates and got.table.equals(expected.table)
+    assert len(memo) == 1
     # the rate and the quote-age limit are part of the key
     screen_many((snap,), fx.portfolio(), replace(ctx, rate=0.02), config, memo)
     stricter = StrategyConfig.model_validate({**config.model_dump(), "screen": {
