@@ -97,10 +97,35 @@ def test_a_second_run_on_the_same_source_answers_the_same_from_the_screen_memo()
     params = {"unknown_reference_policy": "include"}
     _open.cache_clear()
     first = run_engine(params, spec)
-    memo = data_adapter(None, StrategyConfig.model_validate({}).replace(unknown_reference_policy="include")).screen_memo
+    adapter = data_adapter(None, StrategyConfig.model_validate({}).replace(unknown_reference_policy="include"))
+    memo, chains = adapter.screen_memo, adapter.chain_memo
     assert memo is not None and len(memo) == len(first["returns"])  # one chain screened per session
+    assert chains is not None and len(chains) == len(first["returns"])  # and read once
     second = run_engine(params, spec)
     assert first["trades"] > 0
     assert stats_of(second) == stats_of(first)
     pd.testing.assert_series_equal(second["returns"], first["returns"])
     pd.testing.assert_series_equal(second["trade_returns"], first["trade_returns"])
+
+
+def test_the_chain_memo_answers_the_snapshot_it_read_and_stops_adding_when_full() -> None:
+    from wheelhouse.engine.sources import ChainMemo, DataAdapter
+
+    config = StrategyConfig.model_validate({})
+    adapter = DataAdapter.open(None, config)
+    plain = DataAdapter.open(None, config)
+    adapter.remember()
+    assert adapter.chain_memo is not None
+    day = adapter.trading_days(date(2010, 3, 1), date(2010, 3, 31))
+    t0, t1 = adapter.steps(day[0])[-1], adapter.steps(day[1])[-1]
+    first = adapter.chain(config.general.underlyings[0], t0)
+    assert first is not None and first.quotes
+    assert adapter.chain(config.general.underlyings[0], t0) is first  # kept
+    assert first == plain.chain(config.general.underlyings[0], t0)  # and equal to a fresh read
+    other = adapter.chain(config.general.underlyings[0], t1)
+    assert other is not None and other != first and len(adapter.chain_memo) == 2
+    # a memo with room for one chain keeps the first and adds nothing more
+    small = ChainMemo(max_quotes=len(first.quotes))
+    small.add("X", t0, first)
+    small.add("X", t1, other)
+    assert small.get("X", t0) is first and small.get("X", t1) is None and small.quotes == len(first.quotes)

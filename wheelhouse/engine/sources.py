@@ -46,6 +46,28 @@ def split_ratio(split_factor: float) -> float:
     return float(simple) if abs(float(simple) - raw) <= 1e-5 * raw else raw
 
 
+class ChainMemo:
+    """Chain snapshots kept by (underlying, as_of) for later runs on the same source, up to ``max_quotes``
+    quotes in all (a model chain's quote takes about 370 bytes); once full it keeps what it holds and adds
+    nothing more."""
+
+    def __init__(self, max_quotes: int = 2_000_000) -> None:
+        self.max_quotes = max_quotes
+        self.quotes = 0
+        self._snapshots: dict[tuple[str, datetime], ChainSnapshot] = {}
+
+    def get(self, underlying: str, as_of: datetime) -> ChainSnapshot | None:
+        return self._snapshots.get((underlying, as_of))
+
+    def add(self, underlying: str, as_of: datetime, snapshot: ChainSnapshot) -> None:
+        if self.quotes + len(snapshot.quotes) <= self.max_quotes:
+            self._snapshots[(underlying, as_of)] = snapshot
+            self.quotes += len(snapshot.quotes)
+
+    def __len__(self) -> int:
+        return len(self._snapshots)
+
+
 class DataAdapter:
     """Engine-facing wrapper of one ``wheelhouse.data`` source."""
 
@@ -60,8 +82,15 @@ class DataAdapter:
         self._chain_days: dict[str, set[date]] = {}
         self._forecast: tuple[np.ndarray, np.ndarray] | None = None
         self.screen_memo: dict[tuple[object, ...], Prepared] | None = None
-        """Set to a dict to keep the screen's per-chain analytics between runs on this source
-        (``alpha.screen.screen_many``'s ``memo``): a search's trials re-screen the same chains."""
+        """The screen's per-chain analytics kept between runs (``alpha.screen.screen_many``'s ``memo``)."""
+        self.chain_memo: ChainMemo | None = None
+        """The chains kept between runs."""
+
+    def remember(self) -> None:
+        """Keep the chains and the screen's per-chain analytics between runs on this source: a search's trials
+        replay the same data (a chain depends on the source and the as_of alone)."""
+        self.screen_memo = {}
+        self.chain_memo = ChainMemo()
 
     @classmethod
     def open(cls, folder: str | Path | None, config: StrategyConfig,
@@ -118,10 +147,16 @@ class DataAdapter:
             return None
 
     def chain(self, underlying: str, as_of: datetime) -> ChainSnapshot | None:
-        try:
-            return self.data.chain(underlying, as_of)
-        except DataError:
-            return None
+        memo = self.chain_memo
+        snapshot = memo.get(underlying, as_of) if memo is not None else None
+        if snapshot is None:
+            try:
+                snapshot = self.data.chain(underlying, as_of)
+            except DataError:
+                return None
+            if memo is not None:
+                memo.add(underlying, as_of, snapshot)
+        return snapshot
 
     def contract_quote(self, underlying: str, right: Right, strike: float, expiry: date,
                        as_of: datetime) -> OptionQuote | None:

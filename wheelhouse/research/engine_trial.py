@@ -7,8 +7,8 @@ risk-free rates and per-trade returns that walk-forward and Monte Carlo use.
 
 A worker process keeps the opened data source between trials (:func:`data_adapter`): opening the default
 data fits the volatility model and costs seconds, while most searched settings (sizes, deltas, exits, risk
-limits) do not change the data, nor the chains' quote checks, implied vols and Greeks, which the adapter's
-screen memo keeps (``alpha.screen.screen_many``). The cache key holds exactly the settings the data sources read
+limits) do not change the data: the adapter keeps the chains it read and their quote checks, implied vols
+and Greeks (``DataAdapter.remember``; ``alpha.screen.screen_many``'s memo). The cache key holds exactly the settings the data sources read
 (:data:`DATA_SETTINGS`; a test fails if a source starts reading another one), so a change to any of them
 opens the data afresh.
 """
@@ -53,12 +53,12 @@ def parameters_data_key(parameters: Mapping[str, str], spec: DataSpec) -> tuple[
     return (spec.folder, *(parameters.get(name) for _, name in DATA_SETTINGS))
 
 
-@lru_cache(maxsize=2)  # each source holds its screen memo (about 0.2-0.3 GB for the default data)
+@lru_cache(maxsize=2)  # each source keeps its chains and screen memo (about 0.5 GB for the default data)
 def _open(key: tuple[object, ...], config: StrategyConfig) -> DataAdapter:
     from wheelhouse.engine.sources import DataAdapter
 
     adapter = DataAdapter.open(key[0], config)  # type: ignore[arg-type]
-    adapter.screen_memo = {}  # the next trials screen the same chains: keep their analytics
+    adapter.remember()  # the next trials replay the same chains: keep them and their analytics
     return adapter
 
 
