@@ -27,7 +27,7 @@ import pandas as pd
 
 from domain.config import StrategyConfig
 from domain.types import MarketContext, Reference
-from wheelhouse.engine.market import MarketData, holiday_week, realised_vol
+from wheelhouse.engine.market import MarketData, holiday_week, realised_vols
 
 FORECAST_REFIT_SESSIONS = 21
 FORECAST_HISTORY = 1000
@@ -49,15 +49,32 @@ class ContextBuilder:
         self._closes = {u: data.closes(u) for u in underlyings}
         self._close_values = {u: s.to_numpy(dtype=float) for u, s in self._closes.items()}
         self._close_days = {u: np.array([d.toordinal() for d in _dates(s.index)]) for u, s in self._closes.items()}
+        # Built once per run, read at every step: the date index of the closes, the realised volatility after
+        # each close, and whether every underlying has the same sessions (history frames need no alignment).
+        self._close_index = {u: pd.DatetimeIndex([date.fromordinal(int(o)) for o in ords])
+                             for u, ords in self._close_days.items()}
+        self._realised = {u: realised_vols(v) for u, v in self._close_values.items()}
+        first = self._close_days[underlyings[0]] if underlyings else None
+        self._one_calendar = len(set(underlyings)) == len(underlyings) and all(
+            np.array_equal(ords, first) for ords in self._close_days.values())
         self._forecast: dict[str, float] = {}
         self._forecast_age: dict[str, int] = {}
         self._last_recorded: dict[str, date] = {}
 
+    def _known(self, underlying: str, day: date, inclusive: bool) -> int:
+        """How many closes are known on ``day`` (including its own when ``inclusive``)."""
+        ords = self._close_days[underlying]
+        return int(np.searchsorted(ords, day.toordinal(), side="right" if inclusive else "left"))
+
     def history(self, underlying: str, day: date, inclusive: bool) -> np.ndarray:
         """Closes up to ``day`` (including it when ``inclusive``)."""
-        ords = self._close_days[underlying]
-        n = int(np.searchsorted(ords, day.toordinal(), side="right" if inclusive else "left"))
-        return self._close_values[underlying][:n]
+        return self._close_values[underlying][:self._known(underlying, day, inclusive)]
+
+    def realised_vol(self, underlying: str, day: date, inclusive: bool) -> float | None:
+        """``market.realised_vol`` of :meth:`history` (looked up in the table built with the builder)."""
+        n = self._known(underlying, day, inclusive)
+        rv = float(self._realised[underlying][n - 1]) if n else math.nan
+        return rv if math.isfinite(rv) else None
 
     def record_iv(self, atm_iv: Mapping[str, float], day: date) -> None:
         """Append the session's 30-day ATM IV per underlying (the first reading of a session counts)."""
@@ -67,15 +84,19 @@ class ContextBuilder:
                 self._last_recorded[u] = day
 
     def history_frame(self, day: date, sessions: int, inclusive: bool) -> pd.DataFrame:
-        """Closes of the last ``sessions`` sessions up to ``day`` (rows: dates, columns: underlyings)."""
-        cols = {}
+        """Closes of the last ``sessions`` sessions up to ``day`` (rows: dates, columns: underlyings; NaN where
+        an underlying's window has no close on a row's date). A new frame each call (no data is shared)."""
+        spans = {}
         for u in self.underlyings:
-            ords = self._close_days[u]
-            n = int(np.searchsorted(ords, day.toordinal(), side="right" if inclusive else "left"))
-            lo = max(0, n - sessions)
-            cols[u] = pd.Series(self._close_values[u][lo:n],
-                                index=pd.DatetimeIndex([date.fromordinal(int(o)) for o in ords[lo:n]]))
-        return pd.DataFrame(cols)
+            n = self._known(u, day, inclusive)
+            spans[u] = (max(0, n - sessions), n)
+        if self._one_calendar:
+            lo, n = spans[self.underlyings[0]]
+            values = np.column_stack([self._close_values[u][lo:n] for u in self.underlyings])
+            return pd.DataFrame(values, index=self._close_index[self.underlyings[0]][lo:n],
+                                columns=list(self.underlyings))
+        return pd.DataFrame({u: pd.Series(self._close_values[u][lo:n], index=self._close_index[u][lo:n])
+                             for u, (lo, n) in spans.items()})
 
     def vix(self, as_of: datetime, at_close: bool) -> float | None:
         day = as_of.date()
@@ -83,8 +104,7 @@ class ContextBuilder:
         value = self.data.vix(day) if at_close else self._previous_vix(day)
         if value is not None and math.isfinite(value):
             return float(value)
-        first = self.underlyings[0]
-        rv = realised_vol(self.history(first, day, inclusive=at_close))
+        rv = self.realised_vol(self.underlyings[0], day, inclusive=at_close)
         return None if rv is None else rv * self.config.backtest.implied_realised_ratio * 100.0
 
     def _previous_vix(self, day: date) -> float | None:
@@ -99,14 +119,13 @@ class ContextBuilder:
         realised: dict[str, float] = {}
         forecast: dict[str, float] = {}
         for u in self.underlyings:
-            closes = self.history(u, day, inclusive=at_close)
-            rv = realised_vol(closes)
+            rv = self.realised_vol(u, day, inclusive=at_close)
             if rv is not None:
                 realised[u] = rv
             own = getattr(self.data, "forecast_vol", None)
             f = own(u, day, at_close) if callable(own) else None
             if f is None:
-                f = self._forecast_for(u, closes)
+                f = self._forecast_for(u, self.history(u, day, inclusive=at_close))
             if f is not None:
                 forecast[u] = f
         return MarketContext(

@@ -19,7 +19,7 @@ from domain.types import ChainSnapshot, OptionQuote, Reference, Right
 from wheelhouse.engine.monthly import is_monthly_expiry, is_roll_date, third_friday
 
 __all__ = ["Dividend", "MarketData", "Split", "holiday_week", "is_monthly_expiry", "is_roll_date", "realised_vol",
-           "third_friday"]
+           "realised_vols", "third_friday"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,22 @@ def realised_vol(closes: np.ndarray, window: int = 21) -> float | None:
         return None
     r = np.diff(np.log(tail))
     return float(np.std(r, ddof=1) * np.sqrt(252.0))
+
+
+def realised_vols(closes: np.ndarray, window: int = 21) -> np.ndarray:
+    """:func:`realised_vol` of every prefix at once: element ``n - 1`` is ``realised_vol(closes[:n])``, NaN where
+    that is None. The same operations run on each window (a row of a contiguous copy), so the values are
+    equal to the last bit."""
+    values = np.asarray(closes, dtype=float)
+    out = np.full(len(values), np.nan)
+    if len(values) < window + 1:
+        return out
+    tails = np.ascontiguousarray(np.lib.stride_tricks.sliding_window_view(values, window + 1))
+    usable = ~np.any(tails <= 0, axis=1) & np.all(np.isfinite(tails), axis=1)
+    tails = tails[usable]
+    r = np.diff(np.log(tails), axis=1)
+    out[window:][usable] = np.std(r, axis=1, ddof=1) * np.sqrt(252.0)
+    return out
 
 
 def holiday_week(day: date, trading: frozenset[date]) -> bool:

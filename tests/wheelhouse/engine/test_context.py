@@ -12,7 +12,7 @@ import pytest
 from domain.config import StrategyConfig
 from tests.wheelhouse.engine.synthetic import SyntheticMarket, weekdays
 from wheelhouse.engine.context import ContextBuilder
-from wheelhouse.engine.market import holiday_week, realised_vol
+from wheelhouse.engine.market import holiday_week, realised_vol, realised_vols
 
 CFG = StrategyConfig().replace(underlyings="XYZ")
 
@@ -76,3 +76,62 @@ def test_source_forecast_is_used() -> None:
     b = builder(m)
     assert b.build(datetime(2020, 3, 2, 16), True, {}).forecast_vol == {"XYZ": 0.30}
     assert b.build(datetime(2020, 3, 2, 12), False, {}).forecast_vol == {"XYZ": 0.25}
+
+
+def test_realised_vols_equal_realised_vol_of_every_prefix() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        closes = 100 * np.exp(np.cumsum(rng.normal(0, rng.uniform(0.002, 0.05), int(rng.integers(1, 120)))))
+        if trial % 2:
+            hit = rng.integers(0, len(closes), size=2)
+            closes[hit] = rng.choice([0.0, -1.0, np.nan, np.inf], size=2)
+        table = realised_vols(closes)
+        assert len(table) == len(closes)
+        for n in range(1, len(closes) + 1):
+            expected = realised_vol(closes[:n])
+            assert (math.isnan(table[n - 1]) if expected is None else table[n - 1] == expected), (trial, n)
+
+
+def test_context_realised_vol_is_the_history_s() -> None:
+    b = builder(SyntheticMarket.path(date(2020, 1, 1), date(2020, 3, 31), seed=4))
+    for day in (date(2020, 1, 2), date(2020, 1, 31), date(2020, 2, 3), date(2020, 3, 31)):
+        for inclusive in (False, True):
+            assert b.realised_vol("XYZ", day, inclusive) == realised_vol(b.history("XYZ", day, inclusive))
+
+
+class Closes:
+    """Just the closes of several underlyings (all a builder reads when it is made)."""
+
+    def __init__(self, closes: dict[str, pd.Series]) -> None:
+        self._closes = closes
+
+    def closes(self, underlying: str) -> pd.Series:
+        return self._closes[underlying]
+
+
+def _series(days: list[date], start: float) -> pd.Series:
+    return pd.Series(start + np.arange(len(days), dtype=float), index=pd.DatetimeIndex(days))
+
+
+def _expected_frame(closes: dict[str, pd.Series], day: date, sessions: int, inclusive: bool) -> pd.DataFrame:
+    cols = {}
+    for u, s in closes.items():
+        known = s[s.index <= pd.Timestamp(day)] if inclusive else s[s.index < pd.Timestamp(day)]
+        cols[u] = known.iloc[-sessions:]
+    return pd.DataFrame(cols)
+
+
+@pytest.mark.parametrize("same_sessions", [True, False])
+def test_history_frame_of_several_underlyings(same_sessions: bool) -> None:
+    days = weekdays(date(2020, 1, 1), date(2020, 2, 28))
+    other = days if same_sessions else [d for d in days if d.day % 7] + [date(2020, 2, 29)]
+    closes = {"AAA": _series(days, 10.0), "BBB": _series(other, 500.0)}
+    b = ContextBuilder(Closes(closes), CFG, ("AAA", "BBB"), frozenset(days))  # type: ignore[arg-type]
+    for day in (date(2020, 1, 1), date(2020, 1, 14), date(2020, 2, 7), date(2020, 3, 2)):
+        for inclusive in (False, True):
+            got = b.history_frame(day, 6, inclusive)
+            pd.testing.assert_frame_equal(got, _expected_frame(closes, day, 6, inclusive), check_freq=False)
+    frame = b.history_frame(date(2020, 2, 7), 6, True)
+    frame.iloc[:, :] = -1.0  # a reader changing its frame changes nothing the builder keeps
+    pd.testing.assert_frame_equal(b.history_frame(date(2020, 2, 7), 6, True),
+                                  _expected_frame(closes, date(2020, 2, 7), 6, True), check_freq=False)
