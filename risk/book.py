@@ -129,7 +129,7 @@ def _given_iv(quote: OptionQuote) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
-class _Solved:
+class SolvedIV:
     """A quote's IV from its mid, with the model's per-share value and Greeks at that IV (``values``: price,
     delta, gamma, vega, theta) and the inputs they were priced at (``inputs``: spot, strike, t, dividend yield,
     call, American)."""
@@ -139,7 +139,7 @@ class _Solved:
     values: tuple[float, float, float, float, float]
 
 
-def _solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str, _Solved]:
+def solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str, SolvedIV]:
     """IV from the mid of each quote that carries none, as :func:`pricing.chain.analyse_quotes` solves it (one
     :func:`pricing.chain.analyse_arrays` call per dividend yield, the arrays built the same way); a quote
     without a positive IV is left out."""
@@ -150,7 +150,7 @@ def _solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str
     for q in quotes:
         if _given_iv(q) is None:
             by_div.setdefault(float(market.dividend_yield.get(q.underlying, 0.0)), []).append(q)
-    out: dict[str, _Solved] = {}
+    out: dict[str, SolvedIV] = {}
     for div, group in by_div.items():
         n = len(group)
         bid = np.fromiter((q.bid for q in group), dtype=np.float64, count=n)
@@ -165,16 +165,26 @@ def _solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str
             out.pop(q.symbol, None)
             iv = None if res.error[i] else float(res.iv[i])
             if iv is not None and iv > 0:
-                out[q.symbol] = _Solved(
+                out[q.symbol] = SolvedIV(
                     iv, (float(spot[i]), float(strike[i]), float(t[i]), div, bool(is_call[i]), bool(american[i])),
                     (float(res.price[i]), float(res.delta[i]), float(res.gamma[i]), float(res.vega[i]),
                      float(res.theta[i])))
     return out
 
 
+def option_quotes(legs: Sequence[Leg], quotes: Mapping[str, OptionQuote]) -> list[OptionQuote]:
+    """The quotes of the option legs that have one, in leg order."""
+    return [q for leg in legs if leg.kind is AssetKind.OPTION and (q := quotes.get(leg.symbol))]
+
+
 def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[str, OptionQuote],
-               market: MarketContext, known_iv: Mapping[str, float] | None = None) -> Book:
-    """Price every leg at ``market.as_of`` (see the module docstring for where each input comes from)."""
+               market: MarketContext, known_iv: Mapping[str, float] | None = None,
+               solved: Mapping[str, SolvedIV] | None = None) -> Book:
+    """Price every leg at ``market.as_of`` (see the module docstring for where each input comes from).
+
+    ``solved``: :func:`solve_ivs` at ``market`` of quotes that include every option leg's quote in ``quotes``,
+    when the caller has it already (the gate solves a step's held and wanted contracts in one call); by
+    default the legs' quotes are solved here."""
     from pricing.bsm import year_fraction
 
     as_of = market.as_of
@@ -186,8 +196,8 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
     american = np.zeros(n, dtype=bool)
     from_quote = np.zeros(n, dtype=bool)
     unpriced: list[str] = []
-    solved = _solve_ivs([q for leg in legs if leg.kind is AssetKind.OPTION and (q := quotes.get(leg.symbol))],
-                        market)
+    if solved is None:
+        solved = solve_ivs(option_quotes(legs, quotes), market)
     priced: dict[int, tuple[float, float, float, float, float]] = {}  # leg -> values of its IV solve
     for i, leg in enumerate(legs):
         quote = quotes.get(leg.symbol)

@@ -97,7 +97,7 @@ class RiskGate:
             save_memory(self.store, self.key, mem)
             refused = tuple((t.candidate_id or t.symbol, "portfolio value is not positive") for t in targets)
             return RiskResult((), (), tuple(step.breaches), GateState.HALTED, refused)
-        step.price()
+        step.price(targets)
         step.track_entries()
         mem.values = record_value(mem.values, market.as_of, value)
         if not mem.breaker and breaker_trips(mem.values, self.config.risk.weekly_loss_breaker):

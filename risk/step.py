@@ -16,7 +16,7 @@ import pandas as pd
 from domain.config import StrategyConfig
 from domain.types import AssetKind, MarketContext, OptionQuote, PortfolioState, Target
 from risk import liquidity, stops
-from risk.book import Leg, build_book
+from risk.book import Leg, build_book, option_quotes, solve_ivs
 from risk.breakers import KillMode
 from risk.exposures import MEASURES, exposures_of, unit_exposures
 from risk.limits import TOL, allowed_units, bounds, breached, check_greeks, limit_vector
@@ -41,11 +41,17 @@ class Step:
         self.breaches.append(Breach(rule, subject, action, float(value), float(limit), detail))
 
     # -- the book -------------------------------------------------------------------------------------------
-    def price(self) -> None:
+    def price(self, targets: Sequence[Target] = ()) -> None:
+        """Price the held book. The IVs of the held contracts' quotes and of the usable quotes of the option
+        ``targets`` are solved in one call (:attr:`solved`, which :meth:`gate_targets` reads)."""
         self.positions = self.portfolio.positions
+        legs = [Leg.of_position(p) for p in self.positions]
+        held = {leg.symbol for leg in legs}
+        wanted = [q for s in dict.fromkeys(t.symbol for t in targets if t.right is not None and t.symbol not in held)
+                  if (q := self.quotes.get(s)) is not None and stops.usable(q)]
+        self.solved = solve_ivs(option_quotes(legs, self.quotes) + wanted, self.market)
         known = {s: float(e["iv"]) for s, e in self.mem.entries.items() if isinstance(e.get("iv"), int | float)}
-        self.book = build_book([Leg.of_position(p) for p in self.positions], self.portfolio, self.quotes,
-                               self.market, known)
+        self.book = build_book(legs, self.portfolio, self.quotes, self.market, known, self.solved)
         value = self.portfolio.total_value
         self.units = unit_exposures(self.book, value)
         self.exposures = exposures_of(self.book, value)
@@ -262,7 +268,7 @@ class Step:
                 legs.append(Leg(t.symbol, t.underlying, 1.0, kind, float(t.multiplier) if t.right else 1.0, t.right,
                                 t.strike, t.expiry))
         if legs:
-            book = build_book(legs, self.portfolio, self.quotes, self.market)
+            book = build_book(legs, self.portfolio, self.quotes, self.market, solved=self.solved)
             units = unit_exposures(book, self.portfolio.total_value)
             bad = {note.split(":")[0] for note in book.unpriced}
             for i, leg in enumerate(legs):
