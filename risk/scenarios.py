@@ -261,22 +261,42 @@ def covariance(closes: pd.DataFrame | None, underlyings: tuple[str, ...], lookba
     corr = np.ones((u, u))
     if have and closes is not None:
         table = common_closes(closes, have, lookback + 1)
+        logret: pd.DataFrame | FloatArray
         if table is None:
             logret = np.log(closes[have].dropna().tail(lookback + 1)).diff().iloc[1:]
         else:
             logs = np.log(table)
             with np.errstate(invalid="ignore"):
-                logret = pd.DataFrame(logs[1:] - logs[:-1], columns=have)
+                logret = logs[1:] - logs[:-1]
         if len(logret) >= 2:
             idx = [underlyings.index(x) for x in have]
-            sd[idx] = logret.std(ddof=1).to_numpy()
+            frame = logret if isinstance(logret, pd.DataFrame) else None
+            sd[idx] = column_std(logret) if frame is None else frame.std(ddof=1).to_numpy()
             if len(have) > 1:  # one name's own correlation is the diagonal, set to 1 below
-                sub = np.nan_to_num(logret.corr().to_numpy(), nan=1.0)
+                frame = pd.DataFrame(logret, columns=have) if frame is None else frame
+                sub = np.nan_to_num(frame.corr().to_numpy(), nan=1.0)
                 corr[np.ix_(idx, idx)] = sub
     np.fill_diagonal(corr, 1.0)
     cov = corr * np.outer(sd, sd)
     w, vec = np.linalg.eigh(0.5 * (cov + cov.T))
     return (vec * np.clip(w, 0.0, None)) @ vec.T
+
+
+def column_std(table: FloatArray) -> FloatArray:
+    """``pd.DataFrame(table).std(ddof=1).to_numpy()`` (NaNs skipped; NaN where a column has fewer than two
+    numbers) without building the frame: pandas' own steps, on the block pandas would hold (its columns as
+    rows, copied C-contiguous), so the sums add in the same order and the numbers are the same."""
+    values = np.asarray(table, dtype=np.float64).T.copy()
+    mask = np.isnan(values)
+    count = (values.shape[1] - mask.sum(axis=1)).astype(np.float64)
+    d = count - 1.0
+    few = count <= 1
+    count[few] = d[few] = np.nan
+    np.putmask(values, mask, 0.0)
+    avg = values.sum(axis=1, dtype=np.float64) / count
+    sqr = (avg[:, None] - values) ** 2
+    np.putmask(sqr, mask, 0.0)
+    return np.sqrt(sqr.sum(axis=1, dtype=np.float64) / d)
 
 
 def monte_carlo_scenarios(cov: FloatArray, n: int, seed: int, vol_beta: float) -> Scenarios:

@@ -35,7 +35,7 @@ from risk.scenarios import (
     euro_greeks,
     historical_scenarios,
     monte_carlo_scenarios,
-    revalue,
+    revalue_each,
     taylor_ladder,
 )
 
@@ -195,6 +195,7 @@ def var_report(book: Book, portfolio_value: float, config: StrategyConfig, close
     var: dict[str, float | None] = {}
     es: dict[str, float | None] = {}
     notes: dict[str, str] = {}
+    hist: Scenarios | None = None
     if closes is None:
         var["historical"] = es["historical"] = None
         notes["historical"] = "no price history given"
@@ -204,13 +205,12 @@ def var_report(book: Book, portfolio_value: float, config: StrategyConfig, close
         except ValueError as exc:
             var["historical"] = es["historical"] = None
             notes["historical"] = str(exc)
-        else:
-            pnl = revalue(book, hist, base)
-            var["historical"], es["historical"] = var_es_pair(pnl, a_var, a_es)
     cov = covariance(closes, book.underlyings, risk.var_lookback_days, fallback_vols(book, fallback_vol or {}))
-    var["parametric"], es["parametric"] = parametric(book, cov, a_var, a_es, beta, base)
     scen = monte_carlo_scenarios(cov, risk.mc_scenarios, config.general.seed, beta)
-    full = revalue(book, scen, base)
+    *hist_pnl, full = revalue_each(book, ([] if hist is None else [hist]) + [scen], base)
+    if hist_pnl:
+        var["historical"], es["historical"] = var_es_pair(hist_pnl[0], a_var, a_es)
+    var["parametric"], es["parametric"] = parametric(book, cov, a_var, a_es, beta, base)
     mc_var, mc_es = var_es_pair(full, a_var, a_es)
     var["monte_carlo"], es["monte_carlo"] = mc_var, mc_es
     return VarReport(portfolio_value, var, es, notes, approximation_errors(book, scen, full, a_var, base, mc_var))

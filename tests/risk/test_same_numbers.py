@@ -226,3 +226,45 @@ def test_book_keeps_the_iv_solves_prices_and_they_are_option_greeks_at_that_iv()
                           leg.style is Style.AMERICAN)
         for name in ("price", "delta", "gamma", "vega", "theta"):
             assert getattr(book, name)[i] == np.nan_to_num(getattr(g, name)) * 100.0, (i, name)
+
+
+def test_column_std_is_pandas_std() -> None:
+    from risk.scenarios import column_std
+
+    rng = np.random.default_rng(17)
+    for trial in range(300):
+        n, k = int(rng.integers(0, 60)), int(rng.integers(1, 4))
+        x = rng.normal(0, [1e-3, 1.0, 1e5][trial % 3], (n, k))
+        if trial % 2 and n:
+            x[rng.random((n, k)) < 0.2] = np.nan  # skipped; a column left with one number gives NaN
+        if trial % 5 == 0:
+            x = np.round(x, 3)
+        assert _same(column_std(x), pd.DataFrame(x).std(ddof=1).to_numpy()), trial
+    with np.errstate(invalid="ignore"):
+        inf = np.array([[1.0, 2.0], [np.inf, 3.0], [2.0, 5.0]])
+        assert _same(column_std(inf), pd.DataFrame(inf).std(ddof=1).to_numpy())
+
+
+def test_a_book_priced_from_a_wider_solve_is_the_same_book() -> None:
+    from datetime import date
+
+    from domain.types import AssetKind, Right
+    from risk.book import Leg, build_book, option_quotes, solve_ivs
+    from tests.factories import portfolio, quote
+    from tests.risk.conftest import market
+
+    mkt = market(rate=0.02, dividend_yield={"XYZ": 0.01}, forecast_vol={"XYZ": 0.25})
+    quotes = [quote(Right.PUT, 100.0, bid=2.0, ask=2.1, underlying_price=102.0),
+              quote(Right.CALL, 110.0, bid=0.8, ask=0.9, underlying_price=102.0),
+              quote(Right.PUT, 90.0, bid=0.3, ask=0.35, underlying_price=102.0, expiry=date(2016, 3, 18)),
+              quote(Right.PUT, 100.0, bid=9.0, ask=8.0, underlying_price=102.0, expiry=date(2016, 2, 19))]
+    by_symbol = {q.symbol: q for q in quotes}
+    legs = [Leg(q.symbol, q.underlying, -1.0, AssetKind.OPTION, 100.0, q.right, q.strike, q.expiry)
+            for q in quotes[1:]] + [Leg("XYZ", "XYZ", 100.0, AssetKind.STOCK)]
+    book = build_book(legs, portfolio(prices={"XYZ": 102.0}), by_symbol, mkt)
+    wider = solve_ivs(quotes[:1] + option_quotes(legs, by_symbol), mkt)  # another contract solved in the call
+    assert set(wider) == {q.symbol for q in quotes[:3]}  # the crossed quote has no IV
+    again = build_book(legs, portfolio(prices={"XYZ": 102.0}), by_symbol, mkt, solved=wider)
+    for name, value in vars(book).items():
+        other = getattr(again, name)
+        assert _same(value, other) if isinstance(value, np.ndarray) else value == other, name
