@@ -60,6 +60,17 @@ class ContextBuilder:
         self._forecast: dict[str, float] = {}
         self._forecast_age: dict[str, int] = {}
         self._last_recorded: dict[str, date] = {}
+        self._rate: tuple[date, StrategyConfig, MarketData, float] | None = None  # the last rate and its inputs
+
+    def rate(self, day: date) -> float:
+        """The source's risk-free rate for ``day`` (``risk_free_rate`` when ``use_rate_file`` is off). The last
+        value is kept: the simulator asks for the same day several times in a row."""
+        last = self._rate
+        if last is None or last[0] != day or last[1] is not self.config or last[2] is not self.data:
+            cfg = self.config.general
+            last = self._rate = (day, self.config, self.data,
+                                 self.data.rate(day) if cfg.use_rate_file else cfg.risk_free_rate)
+        return last[3]
 
     def _known(self, underlying: str, day: date, inclusive: bool) -> int:
         """How many closes are known on ``day`` (including its own when ``inclusive``)."""
@@ -115,7 +126,6 @@ class ContextBuilder:
               references: Mapping[str, Reference | None]) -> MarketContext:
         day = as_of.date()
         cfg = self.config.general
-        rate = self.data.rate(day) if cfg.use_rate_file else cfg.risk_free_rate
         realised: dict[str, float] = {}
         forecast: dict[str, float] = {}
         for u in self.underlyings:
@@ -130,7 +140,7 @@ class ContextBuilder:
                 forecast[u] = f
         return MarketContext(
             as_of=as_of,
-            rate=rate,
+            rate=self.rate(day),
             vix=self.vix(as_of, at_close),
             dividend_yield={u: cfg.dividend_yield for u in self.underlyings},
             iv_history={u: tuple(h) for u, h in self.iv_history.items()},

@@ -131,13 +131,9 @@ class Simulator:
         for d in self._dividends.get(day, []):
             led.pay_dividend(d.underlying, d.amount)
         if previous is not None and self.config.backtest.cash_interest:
-            rate = self._rate(previous)
+            rate = self.context.rate(previous)
             days = (day - previous).days
             led.accrue_interest(led.cash * math.expm1(rate * days / 365.0))
-
-    def _rate(self, day: date) -> float:
-        g = self.config.general
-        return self.data.rate(day) if g.use_rate_file else g.risk_free_rate
 
     def _step(self, day: date, as_of: datetime, at_close: bool,
               nxt: date | None) -> tuple[dict[str, OptionMark], float | None]:
@@ -149,7 +145,7 @@ class Simulator:
         raw: dict[str, ChainSnapshot | None] = {}
         analysed: dict[str, ChainSnapshot | None] = {}
         quotes: dict[str, OptionQuote] = {}
-        rate = self._rate(day)
+        rate = self.context.rate(day)
         div = self.config.general.dividend_yield
 
         def raw_chain(u: str) -> ChainSnapshot | None:

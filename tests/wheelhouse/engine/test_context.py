@@ -135,3 +135,24 @@ def test_history_frame_of_several_underlyings(same_sessions: bool) -> None:
     frame.iloc[:, :] = -1.0  # a reader changing its frame changes nothing the builder keeps
     pd.testing.assert_frame_equal(b.history_frame(date(2020, 2, 7), 6, True),
                                   _expected_frame(closes, date(2020, 2, 7), 6, True), check_freq=False)
+
+
+class DailyRate(SyntheticMarket):
+    """A rate that changes every day, counting how often it is read."""
+
+    reads = 0
+
+    def rate(self, day: date) -> float:
+        self.reads += 1
+        return day.day / 1000.0
+
+
+def test_rate_is_the_day_s() -> None:
+    b = builder(DailyRate.path(date(2020, 1, 1), date(2020, 3, 31)))
+    b.config = CFG.replace(use_rate_file=True)
+    days = [date(2020, 1, 2), date(2020, 1, 2), date(2020, 1, 3), date(2020, 1, 2), date(2020, 2, 3)]
+    assert [b.rate(d) for d in days] == [d.day / 1000.0 for d in days]
+    assert b.data.reads == 4  # type: ignore[attr-defined]  # the same day twice in a row is read once
+    assert b.build(datetime(2020, 2, 4, 16), True, {}).rate == 0.004
+    b.config = CFG.replace(use_rate_file=False, risk_free_rate=0.03)
+    assert b.rate(date(2020, 2, 4)) == 0.03  # same day, other settings
