@@ -5,7 +5,8 @@ A held option is marked at its quote's mid, with IV solved from that mid and Gre
 away, a day without a bar) it is marked with Black-Scholes-Merton at the current underlying price and the last
 implied volatility seen for it (``pricing.bsm``); with no IV ever seen, at intrinsic value. Greeks per share
 come from the quote when the pricing package filled them, else from the same BSM call. The number of
-fallback marks is counted and reported.
+fallback marks is counted and reported. A quote analysed once is not analysed again at the same time, rate and
+dividend yield (a step with orders marks its holdings twice, before and after the fills).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class MarkBook:
     def __init__(self) -> None:
         self.last_iv: dict[str, float] = {}
         self.fallbacks = 0
+        # symbol -> (quote, as_of, rate, div, the quote analysed with them), from the last call
+        self._analysed: dict[str, tuple[OptionQuote, datetime, float, float, OptionQuote]] = {}
 
     def mark(self, positions: list[Position], quotes: Mapping[str, OptionQuote], prices: Mapping[str, float],
              as_of: datetime, rate: float, div: float) -> dict[str, OptionMark]:
@@ -56,7 +59,7 @@ class MarkBook:
                 unpriced.append(q)
         if unpriced:
             # IV from the mid and Greeks at that IV, with the project's pricing (American where American).
-            for q in analyse_quotes(unpriced, as_of, rate, div):
+            for q in self._analyse(unpriced, as_of, rate, div):
                 if q.iv is not None and q.greeks is not None:
                     out[q.symbol] = OptionMark(q.mid, q.iv, _finite(q.greeks), False)
                 else:
@@ -66,6 +69,23 @@ class MarkBook:
                 self.last_iv[sym] = m.iv
         if model:
             out.update(self._model(model, quotes, prices, as_of, rate, div))
+        return out
+
+    def _analyse(self, quotes: list[OptionQuote], as_of: datetime, rate: float,
+                 div: float) -> list[OptionQuote]:
+        """``analyse_quotes(quotes, as_of, rate, div)``, reusing the last call's result for the same quote
+        object (quotes are frozen) at the same ``as_of``, ``rate`` and ``div``."""
+        last = self._analysed
+
+        def known(q: OptionQuote) -> OptionQuote | None:
+            hit = last.get(q.symbol)
+            same = hit is not None and hit[0] is q and hit[1] == as_of and hit[2] == rate and hit[3] == div
+            return hit[4] if same else None  # type: ignore[index]
+
+        found = [known(q) for q in quotes]
+        fresh = iter(analyse_quotes([q for q, a in zip(quotes, found, strict=True) if a is None], as_of, rate, div))
+        out = [a if a is not None else next(fresh) for a in found]
+        self._analysed = {q.symbol: (q, as_of, rate, div, a) for q, a in zip(quotes, out, strict=True)}
         return out
 
     def _model(self, positions: list[Position], quotes: Mapping[str, OptionQuote], prices: Mapping[str, float],
