@@ -36,12 +36,17 @@ VRP_FULL = 0.10
 OI_FULL_DECADES = 2.0
 
 
+def _zero_nan(x: np.ndarray) -> np.ndarray:
+    """``x`` with NaN as 0 (the components are clipped to [0, 1] first, so no infinity is left to replace)."""
+    return np.where(np.isnan(x), 0.0, x)
+
+
 def _band_fit(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """1 at the middle of [lo, hi], falling linearly to 0 at the ends and beyond; 0 for an empty band."""
     mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
     with np.errstate(invalid="ignore", divide="ignore"):
         fit = np.where(half > 0, 1.0 - np.abs(x - mid) / np.where(half > 0, half, 1.0), 0.0)
-    return np.nan_to_num(np.clip(fit, 0.0, 1.0), nan=0.0)
+    return _zero_nan(np.clip(fit, 0.0, 1.0))
 
 
 def components(f: pd.DataFrame, cfg: ScreenConfig) -> pd.DataFrame:
@@ -65,10 +70,10 @@ def component_arrays(f: Mapping[str, ArrayLike], cfg: ScreenConfig) -> dict[str,
         "delta": _band_fit(col["delta"], col["delta_lo"], col["delta_hi"]),
         "iv_percentile": np.clip(col["iv_percentile"] / 100.0, 0.0, 1.0),
         "vrp": np.clip(col["vrp"] / VRP_FULL, 0.0, 1.0),
-        "liquidity": 0.5 * np.nan_to_num(spread_part, nan=0.0) + 0.5 * np.nan_to_num(oi_part, nan=0.0),
+        "liquidity": 0.5 * _zero_nan(spread_part) + 0.5 * _zero_nan(oi_part),
         "dte": _band_fit(col["dte"], col["dte_lo"], col["dte_hi"]),
     }
-    return {f"score_{k}": np.nan_to_num(v, nan=0.0) for k, v in out.items()}
+    return {f"score_{k}": _zero_nan(v) for k, v in out.items()}
 
 
 def score_arrays(f: Mapping[str, ArrayLike], cfg: ScreenConfig) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -293,30 +293,31 @@ def _candidates(f: dict[str, np.ndarray], status: dict[str, np.ndarray], why: Re
     st = {name: status[name][order].tolist() for name in RULE_NAMES}
     col = {k: f[k][order].tolist() for k in ("strategy", "score", "premium_yield", "sector", "contracts")}
     ivp, ivr = (np.asarray(f[k], dtype=np.float64)[order].tolist() for k in ("iv_percentile", "iv_rank"))
-    # Verdicts are immutable: equal ones are shared rather than built again for every candidate
-    made: dict[tuple[str, str, str], Verdict] = {}
+    # Candidates with the same verdicts share them (and their notes): verdicts are immutable
+    made: dict[tuple[str, tuple[str, ...], tuple[str, ...]], tuple[tuple[Verdict, ...], tuple[str, ...]]] = {}
     quotes = _quotes(f, order, quotes_made)
     out: list[Candidate] = []
     for j, i in enumerate(order):
-        strategy_code = col["strategy"][j]
-        verdicts: list[Verdict] = [Verdict("quote_ok", PASS)]
-        notes = list(warnings.of(i))
-        for name in applies[strategy_code]:
-            s = st[name][j]
-            key = (name, s, "" if s == PASS else why[name][i])  # a pass has no reason
-            v = made.get(key)
-            if v is None:
-                v = made[key] = Verdict(rule=name, status=s, reason=key[2])
-            verdicts.append(v)
-            if s == NA and key[2]:
-                notes.append(f"{name} n/a: {key[2]}")
+        code = col["strategy"][j]
+        names = applies[code]
+        statuses = tuple(st[name][j] for name in names)
+        # a pass has no reason (and a candidate fails no screen): only the n/a ones are read
+        reasons = tuple("" if s == PASS else why[name][i] for name, s in zip(names, statuses, strict=True))
+        key = (code, statuses, reasons)
+        shared = made.get(key)
+        if shared is None:
+            shared = made[key] = (
+                (Verdict("quote_ok", PASS),) + tuple(Verdict(n, s, r) for n, s, r in zip(names, statuses, reasons,
+                                                                                            strict=True)),
+                tuple(f"{n} n/a: {r}" for n, s, r in zip(names, statuses, reasons, strict=True) if s == NA and r))
+        verdicts, notes = shared
         sector = str(col["sector"][j])
         out.append(Candidate(
-            quote=quotes[j], strategy=Strategy.COVERED_CALL if strategy_code == "cc" else Strategy.CASH_SECURED_PUT,
-            score=float(col["score"][j]), as_of=as_of, verdicts=tuple(verdicts),
+            quote=quotes[j], strategy=Strategy.COVERED_CALL if code == "cc" else Strategy.CASH_SECURED_PUT,
+            score=float(col["score"][j]), as_of=as_of, verdicts=verdicts,
             premium_yield=float(col["premium_yield"][j]), iv_percentile=ivp[j] if math.isfinite(ivp[j]) else None,
             iv_rank=ivr[j] if math.isfinite(ivr[j]) else None,
             sector=None if sector.startswith("unknown:") else sector, contracts=int(col["contracts"][j]),
-            notes=tuple(notes),
+            notes=warnings.of(i) + notes,
         ))
     return tuple(out)
