@@ -182,7 +182,7 @@ def chain_context(c: Mapping[str, np.ndarray]) -> ChainContext:
     days = np.maximum(np.asarray(c["dte"], dtype=np.float64), 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         premium_yield = bid / np.where(is_call, spot, strike) * 365.0 / days
-    return ChainContext(names, row, is_call, np.where(is_call, "cc", "csp").astype(object), premium_yield, atm_iv(c),
+    return ChainContext(names, row, is_call, np.where(is_call, "cc", "csp"), premium_yield, atm_iv(c),
                         {u: _median(spot[row == i]) for i, u in enumerate(names)})
 
 
