@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from tests.research.trials import failing_trial, synthetic_trial
+from tests.research.trials import failing_trial, pid_trial, synthetic_trial
 from wheelhouse.research.executors import ExecutorError, dask_address, open_executor
 from wheelhouse.research.search import grid_points, random_points, run_search
 from wheelhouse.research.space import SpaceError, parse_space
@@ -161,3 +161,29 @@ def test_jobs_sharing_an_affinity_key_are_submitted_together_and_answered_in_job
     with ThreadPoolExecutor(1) as one:
         evaluate(one, trial, jobs)
     assert calls == [f"j{i}" for i in range(7)]
+
+
+
+def test_the_local_pool_runs_each_affinity_group_in_one_process_largest_first() -> None:
+    from wheelhouse.research.executors import LocalPool, evaluate
+
+    jobs = [({"name": f"j{i}", "data": d}, SPEC) for i, d in enumerate("aabbbcaab")]  # a: 4, b: 4, c: 1
+    trial = pid_trial
+    with LocalPool(2) as pool:
+        outcomes = evaluate(pool, trial, jobs)
+        assert pool.workers == 2
+        # submit_together: one process for all of them
+        together = pool.submit_together([(os.getpid, (), {}) for _ in range(3)])
+        assert len({f.result() for f in together}) == 1
+    answers = [answer for answer, _ in outcomes]
+    assert [a["value"] for a in answers] == list(range(9))  # type: ignore[index]
+    pid = {d: {a["pid"] for a, (p, _) in zip(answers, jobs, strict=True) if p["data"] == d}  # type: ignore[index]
+           for d in "abc"}
+    assert all(len(p) == 1 for p in pid.values())  # each group ran in one process
+    assert pid["a"] != pid["b"]  # the two large groups went to different processes
+    # one key for every job: cut into one part per process, so both work
+    single = [({"name": f"j{i}", "data": "a"}, SPEC) for i in range(6)]
+    with LocalPool(2) as pool:
+        answers = [answer for answer, _ in evaluate(pool, trial, single)]
+    assert [a["value"] for a in answers] == list(range(6))  # type: ignore[index]
+    assert len({a["pid"] for a in answers[:3]}) == 1 and len({a["pid"] for a in answers}) == 2  # type: ignore[index]

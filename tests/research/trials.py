@@ -55,3 +55,17 @@ def failing_trial(parameters: Mapping[str, str], spec: DataSpec) -> dict[str, An
     if parameters.get("dte_max") == "60":
         raise RuntimeError("engine stopped: invariant 'free_cash_non_negative' violated")
     return synthetic_trial(parameters, spec)
+
+
+def pid_trial(parameters: Mapping[str, str], spec: DataSpec) -> dict[str, float]:
+    """The worker process a job ran in, and the job's number (``name`` j<N>); affinity: the ``data`` parameter."""
+    import os
+
+    return {"pid": float(os.getpid()), "value": float(parameters["name"][1:])}
+
+
+def _data_of(parameters: Mapping[str, str], spec: DataSpec) -> str:
+    return parameters["data"]
+
+
+pid_trial.affinity = _data_of  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from wheelhouse.research.executors import single_threaded_context
+from wheelhouse.research.executors import LocalPool, single_threaded_context
 from wheelhouse.research.search import run_search
 from wheelhouse.research.space import load_space
 from wheelhouse.research.trial import DataSpec, Trial
@@ -62,7 +62,7 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
     space = load_space(space_path, base)
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    with ProcessPoolExecutor(workers, mp_context=single_threaded_context()) as pool:
+    with LocalPool(workers) as pool:  # the pool `optimize --executor local` uses
         timed = functools.partial(timed_trial, trial)
         if hasattr(trial, "affinity"):
             timed.affinity = trial.affinity  # type: ignore[attr-defined]

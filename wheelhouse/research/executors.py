@@ -10,8 +10,10 @@ probe task before any trial is sent.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -73,6 +75,50 @@ def single_threaded_context() -> multiprocessing.context.SpawnContext:
     return _SingleThreadedContext()
 
 
+class LocalPool(Executor):
+    """``workers`` processes on this machine, each with its own queue (a one-process pool each).
+
+    :meth:`submit` sends a call to the process with the fewest calls pending; :meth:`submit_together` sends
+    several to one process, to run one after another: trials that share their data then find it already
+    opened there, each data source is opened by one process, not by all. Processes start as
+    ``mp_context`` starts them (default :func:`single_threaded_context`).
+    """
+
+    def __init__(self, workers: int, mp_context: multiprocessing.context.BaseContext | None = None) -> None:
+        if workers < 1:
+            raise ExecutorError("workers must be at least 1")
+        context = mp_context or single_threaded_context()
+        self._pools = [ProcessPoolExecutor(1, mp_context=context) for _ in range(workers)]
+        self._pending = [0] * workers
+        self._lock = threading.Lock()
+
+    @property
+    def workers(self) -> int:
+        return len(self._pools)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.submit_together([(fn, args, kwargs)])[0]
+
+    def submit_together(self, calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...], Mapping[str, Any]]],
+                        ) -> list[Future[Any]]:
+        """Submit ``(fn, args, kwargs)`` calls to the process with the fewest calls pending, in order."""
+        with self._lock:
+            i = min(range(len(self._pools)), key=self._pending.__getitem__)
+            self._pending[i] += len(calls)
+        futures = [self._pools[i].submit(fn, *args, **kwargs) for fn, args, kwargs in calls]
+        for f in futures:
+            f.add_done_callback(lambda _, i=i: self._done(i))
+        return futures
+
+    def _done(self, i: int) -> None:
+        with self._lock:
+            self._pending[i] -= 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for pool in self._pools:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 def _probe() -> str:
     """Runs on a worker: proves it can import the research package (and hence the project)."""
     import wheelhouse.research.search  # noqa: F401
@@ -112,7 +158,7 @@ def open_executor(where: str = "local", workers: int | None = None, timeout: flo
         return
     if where == "local":
         # spawn, not fork: the parent may run threads (progress bar, Dask), which fork would copy mid-state.
-        pool = ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=single_threaded_context())
+        pool = LocalPool(workers or os.cpu_count() or 1)
         try:
             yield pool
         finally:
@@ -163,19 +209,30 @@ def evaluate(
 
     A trial with an ``affinity(parameters, spec)`` attribute has its jobs submitted grouped by that key
     (groups in order of first appearance, job order within a group): jobs that share a key, such as the same
-    data, then tend to run one after another on a worker that keeps what the previous one loaded. Only the
-    order of submission changes; the answers do not.
+    data, then tend to run one after another on a worker that keeps what the previous one loaded. On a
+    :class:`LocalPool` the groups go whole to one process each (a group larger than the jobs' share of one
+    process is cut into that many parts), largest first, each to the process with the least work pending.
+    Only where and in which order jobs run changes; the answers do not.
     """
     affinity = getattr(trial, "affinity", None)
-    order = list(range(len(jobs)))
+    groups: list[list[int]] = [list(range(len(jobs)))]
     if affinity is not None:
-        groups: dict[object, list[int]] = {}
+        by_key: dict[object, list[int]] = {}
         for i, (params, spec) in enumerate(jobs):
-            groups.setdefault(affinity(params, spec), []).append(i)
-        order = [i for members in groups.values() for i in members]
-    futures: dict[Future[Outcome], int] = {
-        executor.submit(call_trial, trial, jobs[i][0], jobs[i][1]): i for i in order
-    }
+            by_key.setdefault(affinity(params, spec), []).append(i)
+        groups = list(by_key.values())
+    futures: dict[Future[Outcome], int] = {}
+    if isinstance(executor, LocalPool):
+        share = max(1, math.ceil(len(jobs) / executor.workers))
+        parts = [g[k:k + share] for g in groups for k in range(0, len(g), share)]
+        if affinity is None:
+            parts = [[i] for i in range(len(jobs))]
+        for part in sorted(parts, key=len, reverse=True):  # stable: equal parts keep their order
+            sent = executor.submit_together([(call_trial, (trial, *jobs[i]), {}) for i in part])
+            futures.update(zip(sent, part, strict=True))
+    else:
+        for i in (i for g in groups for i in g):
+            futures[executor.submit(call_trial, trial, jobs[i][0], jobs[i][1])] = i
     outcomes: list[Outcome | None] = [None] * len(jobs)
     for future in as_completed(futures):
         outcomes[futures[future]] = future.result()
