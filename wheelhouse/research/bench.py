@@ -16,6 +16,7 @@ import argparse
 import functools
 import json
 import os
+import resource
 import sys
 import time
 from collections.abc import Mapping
@@ -33,10 +34,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def timed_trial(inner: Trial, parameters: Mapping[str, str], spec: DataSpec) -> dict[str, Any]:
-    """Run ``inner`` and add the CPU seconds it took in this worker as ``cpu_seconds``."""
+    """Run ``inner`` and add the CPU seconds it took in this worker as ``cpu_seconds``, and the worker's peak
+    resident memory so far as ``worker_peak_mib``."""
     start = time.process_time()
     answer = inner(parameters, spec)
     answer["cpu_seconds"] = time.process_time() - start
+    answer["worker_peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
     return answer
 
 
@@ -69,8 +72,10 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
         result = run_search(space, timed, spec, pool, "random", trials, seed)
     wall = time.perf_counter() - start
     cpu = sum(r.stats.get("cpu_seconds", 0.0) for r in result.records)
+    peak = max((r.stats.get("worker_peak_mib", 0.0) for r in result.records), default=0.0)
     return {"workers": workers, "trials": len(result.records), "failed": sum(1 for r in result.records if r.error),
             "wall_seconds": wall, "trial_cpu_seconds": cpu, "efficiency": cpu / (wall * workers),
+            "worker_peak_mib": peak,
             "load_before": load_before, "load_after": os.getloadavg()[0]}
 
 
