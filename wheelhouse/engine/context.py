@@ -57,6 +57,7 @@ class ContextBuilder:
         first = self._close_days[underlyings[0]] if underlyings else None
         self._one_calendar = len(set(underlyings)) == len(underlyings) and all(
             np.array_equal(ords, first) for ords in self._close_days.values())
+        self._columns = pd.Index(list(underlyings))
         self._forecast: dict[str, float] = {}
         self._forecast_age: dict[str, int] = {}
         self._last_recorded: dict[str, date] = {}
@@ -104,8 +105,8 @@ class ContextBuilder:
         if self._one_calendar:
             lo, n = spans[self.underlyings[0]]
             values = np.column_stack([self._close_values[u][lo:n] for u in self.underlyings])
-            return pd.DataFrame(values, index=self._close_index[self.underlyings[0]][lo:n],
-                                columns=list(self.underlyings))
+            # Slices are new index objects (a reader renaming one renames nothing here).
+            return pd.DataFrame(values, index=self._close_index[self.underlyings[0]][lo:n], columns=self._columns[:])
         return pd.DataFrame({u: pd.Series(self._close_values[u][lo:n], index=self._close_index[u][lo:n])
                              for u, (lo, n) in spans.items()})
 

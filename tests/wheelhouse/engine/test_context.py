@@ -133,6 +133,7 @@ def test_history_frame_of_several_underlyings(same_sessions: bool) -> None:
             pd.testing.assert_frame_equal(got, _expected_frame(closes, day, 6, inclusive), check_freq=False)
     frame = b.history_frame(date(2020, 2, 7), 6, True)
     frame.iloc[:, :] = -1.0  # a reader changing its frame changes nothing the builder keeps
+    frame.index.name, frame.columns.name = "day", "symbol"
     pd.testing.assert_frame_equal(b.history_frame(date(2020, 2, 7), 6, True),
                                   _expected_frame(closes, date(2020, 2, 7), 6, True), check_freq=False)
 
