@@ -25,6 +25,10 @@ _DATE_PATTERNS = (
     re.compile(r"\b(?:19|20)\d{2}\b"),
     re.compile(r"['\u2019](?:[0-9]{2})\b"),
 )
+
+Table = tuple[tuple[str, str], ...]
+"""(ticker, alias) pairs, longest ticker first."""
+
 # OSI-style contract symbols embed the expiry (``GOOG  151231C00750000``).
 _CONTRACT = re.compile(r"\b[A-Z][A-Z0-9.]{0,5}\s*\d{6}[CP]\d{8}\b")
 
@@ -35,7 +39,7 @@ class Anonymiser:
     def __init__(self, enabled: bool, tickers: Iterable[str] = ()) -> None:
         self.enabled = enabled
         self.aliases: dict[str, str] = {}
-        self._table: tuple[tuple[str, str], ...] = ()
+        self._table: Table = ()
         for ticker in tickers:
             self.alias(ticker)
 
@@ -47,18 +51,34 @@ class Anonymiser:
             self.aliases[ticker] = f"U{len(self.aliases) + 1}"
         return self.aliases[ticker]
 
-    def text(self, value: str) -> str:
-        """``value`` with contract symbols, known tickers and dates replaced (unchanged when disabled)."""
-        if not self.enabled or not value:
-            return value
+    @property
+    def table(self) -> Table | None:
+        """The (ticker, alias) pairs :meth:`text` replaces now, longest ticker first; None when disabled.
+
+        ``scrub(value, anon.table) == anon.text(value)``, and the table is hashable, so it can key a cache.
+        """
+        if not self.enabled:
+            return None
         if len(self._table) != len(self.aliases):
             # Longest first, so "GOOGL" is not half-replaced by "GOOG".
             self._table = tuple((t, self.aliases[t]) for t in sorted(self.aliases, key=len, reverse=True))
-        return _scrub(value, self._table)
+        return self._table
+
+    def text(self, value: str) -> str:
+        """``value`` with contract symbols, known tickers and dates replaced (unchanged when disabled)."""
+        return scrub(value, self.table)
+
+
+def scrub(value: str, table: Table | None) -> str:
+    """``value`` with contract symbols, the tickers of ``table`` and dates replaced; unchanged when ``table``
+    is None (anonymisation off). ``table`` is an :attr:`Anonymiser.table`."""
+    if table is None or not value:
+        return value
+    return _scrub(value, table)
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _scrub(value: str, table: tuple[tuple[str, str], ...]) -> str:
+def _scrub(value: str, table: Table) -> str:
     """``value`` with contract symbols, then the tickers of ``table`` (in its order), then dates replaced.
 
     A pure function of its arguments, so it is cached: screens repeat the same few reasons and notes on

@@ -37,12 +37,16 @@ class ReviewMetrics:
 
     def add(self, decisions: Mapping[str, ReviewDecision], *, dollars: float, calls: int,
             latency_s: float | None, cache: str | None, failed: bool) -> None:
+        reviewed = agreed = paid = 0
         for d in decisions.values():
             if d.source in REVIEW_SOURCES:
-                self.reviewed += 1
-                self.agreed += d.action is not ReviewAction.REJECT
+                reviewed += 1
+                agreed += d.action is not ReviewAction.REJECT
             if d.source == "llm":
-                self.paid_trades += 1
+                paid += 1
+        self.reviewed += reviewed
+        self.agreed += agreed
+        self.paid_trades += paid
         self.dollars += dollars
         self.calls += calls
         self.failures += failed
@@ -57,8 +61,8 @@ class ReviewMetrics:
 
 
 def _pct(values: Iterable[float], q: float) -> float | None:
-    arr = np.asarray(list(values), dtype=float)
-    return round(float(np.percentile(arr, q)), 4) if arr.size else None
+    arr = list(values)
+    return round(float(np.percentile(np.asarray(arr, dtype=float), q)), 4) if arr else None
 
 
 def summarise(m: ReviewMetrics) -> dict[str, float | int | None]:

@@ -13,7 +13,7 @@ from datetime import date
 
 from domain.config import StrategyConfig
 from domain.types import Candidate, MarketContext, PortfolioState, Position
-from llm.anonymise import Anonymiser
+from llm.anonymise import Anonymiser, Table, scrub
 from llm.contract import (
     CandidateBrief,
     GreeksBrief,
@@ -89,7 +89,7 @@ def build_request(
             max_vega_exposure=config.risk.max_vega_exposure,
             trade_threshold=config.portfolio.trade_threshold,
         ),
-        screen_rules=tuple(sorted({v.rule[:200] for c in candidates for v in c.verdicts})),
+        screen_rules=tuple(sorted({rule[:200] for rule in {v.rule for c in candidates for v in c.verdicts}})),
         candidates=tuple(briefs),
         news=tuple(
             NewsItem(underlying=anon.alias(n.underlying), source=anon.text(n.source),
@@ -107,7 +107,7 @@ def _candidate(alias: str, cand: Candidate, market: MarketContext, anon: Anonymi
     ref = market.reference.get(q.underlying)
     hide = anon.enabled
     mid = q.mid
-    text = anon.text
+    table = anon.table
     return CandidateBrief(
         id=alias,
         underlying=anon.alias(q.underlying),
@@ -137,12 +137,20 @@ def _candidate(alias: str, cand: Candidate, market: MarketContext, anon: Anonymi
         days_to_earnings=_days(ref.next_earnings, as_of) if ref else None,
         days_to_ex_dividend=_days(ref.ex_dividend_date, as_of) if ref else None,
         put_call_ratio=_num(ref.put_call_ratio) if ref else None,
-        verdicts=tuple(_verdict(v.rule, v.status, text(v.reason)) for v in cand.verdicts if v.status != "pass"),
-        notes=tuple(text(n)[:200] for n in cand.notes),
+        verdicts=tuple([_verdict(v.rule, v.status, scrub(v.reason, table)) for v in cand.verdicts
+                        if v.status != "pass"]),
+        notes=_notes(cand.notes, table),
     )
 
 
 _STATUS = {"pass": "pass", "fail": "fail"}
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _notes(notes: tuple[str, ...], table: Table | None) -> tuple[str, ...]:
+    """A candidate's screen notes scrubbed by ``table`` (an :attr:`Anonymiser.table`) and cut to 200
+    characters. A pure function of immutable arguments, so it is cached: the screen repeats a few notes."""
+    return tuple([scrub(n, table)[:200] for n in notes])
 
 
 @functools.lru_cache(maxsize=1 << 12)

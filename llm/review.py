@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from domain.config import StrategyConfig
 from domain.state import StateStore
-from domain.types import Candidate, MarketContext, PortfolioState, ReviewAction, ReviewDecision
+from domain.types import Candidate, MarketContext, PortfolioState, ReviewAction, ReviewDecision, Strategy
 from llm.authority import enforce, policy_decisions
 from llm.base import Reviewer, ReviewOutcome
 from llm.budget import DailyBudget
@@ -121,14 +121,15 @@ def review_candidates(
         decisions, reviews, violations = enforce(outcome.response, aliases, outcome.source)
         for v in violations:
             log.warning("review authority: %s", v)
+    not_reviewed = f"not reviewed: only the best {limit} candidates fit one review call"
     for c in skipped:
-        decisions[c.id] = ReviewDecision(c.id, ReviewAction.REJECT, 0.0, 0.0, "fallback",
-                                         f"not reviewed: only the best {limit} candidates fit one review call")
-    by_id = {c.id: c for c in candidates}
-    for cid, d in decisions.items():
-        c = by_id[cid]
-        log.info("review %s %s %s -> %s x%.2f confidence %.0f [%s] %s", cid, c.quote.symbol, c.strategy.value,
-                 d.action.value, d.size_multiplier, d.confidence, d.source, d.rationale[:160])
+        decisions[c.id] = ReviewDecision(c.id, ReviewAction.REJECT, 0.0, 0.0, "fallback", not_reviewed)
+    if log.isEnabledFor(logging.INFO):
+        by_id = {c.id: c for c in candidates}
+        for cid, d in decisions.items():
+            c = by_id[cid]
+            log.info("review %s %s %s -> %s x%.2f confidence %.0f [%s] %s", cid, c.quote.symbol,
+                     c.strategy.value, d.action.value, d.size_multiplier, d.confidence, d.source, d.rationale[:160])
     own = ReviewMetrics()
     for tally in (own, metrics):
         if tally is not None:
@@ -164,15 +165,19 @@ def select_for_review(candidates: Sequence[Candidate], limit: int) -> tuple[list
     """
     if len(candidates) <= limit:
         return list(candidates), []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, Strategy]] = set()
     first: list[Candidate] = []
     rest: list[Candidate] = []
     for c in candidates:
-        key = (c.underlying, c.strategy.value)
+        key = (c.quote.underlying, c.strategy)
         (rest if key in seen else first).append(c)
         seen.add(key)
     picked = {c.id for c in (first + rest)[:limit]}
-    return [c for c in candidates if c.id in picked], [c for c in candidates if c.id not in picked]
+    chosen: list[Candidate] = []
+    skipped: list[Candidate] = []
+    for c in candidates:
+        (chosen if c.id in picked else skipped).append(c)
+    return chosen, skipped
 
 
 def make_reviewer(

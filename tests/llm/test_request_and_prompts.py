@@ -9,14 +9,15 @@ import pytest
 from pydantic import ValidationError
 
 from domain.config import StrategyConfig
-from llm.anonymise import Anonymiser
+from domain.types import Verdict
+from llm.anonymise import Anonymiser, scrub
 from llm.cache import ReviewCache, cache_key
 from llm.client import Usage
 from llm.contract import CandidateReview, NewsItem, PastTrade, ReviewResponse, schema_hash
 from llm.render import PROMPT_DIR, SECTIONS, load_prompts
-from llm.request import build_request
+from llm.request import _verdict, build_request
 from tests.factories import option_position, portfolio, stock
-from tests.llm.builders import TICKERS, five, market
+from tests.llm.builders import TICKERS, candidate, five, market
 from tests.llm.conftest import decision
 
 NEWS = (NewsItem(underlying="GOOG", source="wire-2015-12-21", text="GOOG beat on 2015-12-20; guidance for Jan 28, 2016 and Q4 '15 raised. "
@@ -62,6 +63,39 @@ def test_anonymiser_scrubs_tickers_aliased_after_earlier_text() -> None:
     assert anon.text("GOOG, AAPL and GOOGL: GOOG  160129P00700000") == "U1, U2 and U3: [contract]"
     other = Anonymiser(True, ["AAPL", "GOOG"])  # same text, other aliases
     assert other.text("GOOG, AAPL and GOOGL") == "U2, U1 and GOOGL"
+
+
+def test_anonymiser_table_scrubs_exactly_like_text() -> None:
+    texts = ["GOOG  160129P00700000 on 2015-12-20", "AAPL, GOOGL and GOOG in '15", "", "nothing to hide"]
+    for enabled in (True, False):
+        anon = Anonymiser(enabled, ["GOOG"])
+        assert [scrub(t, anon.table) for t in texts] == [anon.text(t) for t in texts]
+        anon.alias("AAPL")  # a later alias changes the table, and so the text
+        assert [scrub(t, anon.table) for t in texts] == [anon.text(t) for t in texts]
+    assert Anonymiser(False, ["GOOG"]).table is None and Anonymiser(True).table == ()
+    assert Anonymiser(True, ["GOOG", "GOOGL"]).table == (("GOOGL", "U2"), ("GOOG", "U1"))
+
+
+def test_cached_notes_and_verdicts_equal_the_direct_texts() -> None:
+    """Briefs of notes and verdicts, whatever was cached before (other tables, anonymisation off), are the
+    texts the anonymiser gives directly."""
+    notes = ("GOOG spread 3.1% on 2015-12-20", "AAPL n/a: GOOG  160129P00700000", "x" * 300, "")
+    verdicts = (Verdict("quote_ok", "pass"), Verdict("earnings", "n/a", "GOOG reports on Jan 28, 2016"),
+                Verdict("spread", "fail", "AAPL " + "y" * 300), Verdict("odd", "other", "GOOG"))
+    goog = candidate("GOOG", notes=notes, verdicts=verdicts)
+    aapl = candidate("AAPL", notes=notes, verdicts=verdicts)
+    books = (portfolio(), portfolio(positions=(stock("AAPL", 100),)))
+    for cands in ([goog], [aapl, goog], [goog, aapl], [goog]):
+        for book in books:
+            for anonymise in (True, False, True):
+                request, _ = build_request(cands, book, market(), StrategyConfig(), anonymise=anonymise)
+                anon = Anonymiser(anonymise, [c.underlying for c in cands] + [p.underlying for p in book.positions])
+                for brief, cand in zip(request.candidates, cands, strict=True):
+                    assert brief.notes == tuple(anon.text(n)[:200] for n in cand.notes)
+                    assert brief.verdicts == tuple(_verdict(v.rule, v.status, anon.text(v.reason))
+                                                   for v in cand.verdicts if v.status != "pass")
+    request, _ = build_request([goog], portfolio(), market(), StrategyConfig(), anonymise=True)
+    assert request.candidates[0].notes[:2] == ("U1 spread 3.1% on [date]", "AAPL n/a: [contract]")
 
 
 def test_request_holds_all_candidates_with_aliases() -> None:
