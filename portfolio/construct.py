@@ -22,9 +22,9 @@ Targets sell (negative quantity) and carry no limit price (execution sets it). P
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from math import isfinite
 
 from domain.config import StrategyConfig
 from domain.types import (
@@ -74,8 +74,7 @@ class ConstructionResult:
 def candidate_problem(candidate: Candidate) -> str | None:
     """Why a candidate cannot be traded at all (None when it can)."""
     q = candidate.quote
-    numbers = (q.bid, q.ask, q.strike, q.underlying_price)
-    if not all(math.isfinite(x) for x in numbers):
+    if not (isfinite(q.bid) and isfinite(q.ask) and isfinite(q.strike) and isfinite(q.underlying_price)):
         return "quote has a non-finite number"
     if q.bid <= 0:
         return f"bid {q.bid:g} is not positive"
