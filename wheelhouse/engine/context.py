@@ -55,7 +55,7 @@ class ContextBuilder:
                              for u, ords in self._close_days.items()}
         self._realised = {u: realised_vols(v) for u, v in self._close_values.items()}
         first = self._close_days[underlyings[0]] if underlyings else None
-        self._one_calendar = len(set(underlyings)) == len(underlyings) and all(
+        self._one_calendar = bool(underlyings) and len(set(underlyings)) == len(underlyings) and all(
             np.array_equal(ords, first) for ords in self._close_days.values())
         self._columns = pd.Index(list(underlyings))
         self._forecast: dict[str, float] = {}
@@ -97,7 +97,7 @@ class ContextBuilder:
 
     def history_frame(self, day: date, sessions: int, inclusive: bool) -> pd.DataFrame:
         """Closes of the last ``sessions`` sessions up to ``day`` (rows: dates, columns: underlyings; NaN where
-        an underlying's window has no close on a row's date). A new frame each call (no data is shared)."""
+        an underlying's window has no close on a row's date). A new frame each call, with its own copy of the values."""
         spans = {}
         for u in self.underlyings:
             n = self._known(u, day, inclusive)
