@@ -21,6 +21,7 @@ quote's (or the position's), never a literal.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -139,36 +140,71 @@ class SolvedIV:
     values: tuple[float, float, float, float, float]
 
 
+SOLVE_MEMO = 16_384
+"""How many IV solves :func:`solve_ivs` remembers, by their exact inputs (oldest forgotten first): a parameter
+search runs the same days again with other settings, and meets the same quotes again."""
+
+_solves: dict[bytes, SolvedIV | None] = {}
+
+
 def solve_ivs(quotes: Sequence[OptionQuote], market: MarketContext) -> dict[str, SolvedIV]:
     """IV from the mid of each quote that carries none, as :func:`pricing.chain.analyse_quotes` solves it (one
     :func:`pricing.chain.analyse_arrays` call per dividend yield, the arrays built the same way); a quote
-    without a positive IV is left out."""
-    from pricing.bsm import year_fraction
-    from pricing.chain import analyse_arrays
+    without a positive IV is left out.
 
-    by_div: dict[float, list[OptionQuote]] = {}
+    Each contract's solve depends only on its own inputs (bid, ask, underlying price, strike, time to expiry,
+    rate, dividend yield, call, American), so a solve remembered under the same inputs, bit for bit, is
+    used instead of solving again (:data:`SOLVE_MEMO`)."""
+    from pricing.bsm import year_fraction
+
+    rate = float(market.rate)
+    by_div: dict[float, list[tuple[OptionQuote, bytes]]] = {}
+    found: dict[bytes, SolvedIV | None] = {}
+    todo: dict[float, dict[bytes, tuple[OptionQuote, float]]] = {}
     for q in quotes:
         if _given_iv(q) is None:
-            by_div.setdefault(float(market.dividend_yield.get(q.underlying, 0.0)), []).append(q)
+            div = float(market.dividend_yield.get(q.underlying, 0.0))
+            t = year_fraction(market.as_of, q.expiry)
+            key = struct.pack("<7d2?", q.bid, q.ask, q.underlying_price, q.strike, t, rate, div,
+                              q.right is Right.CALL, q.style is Style.AMERICAN)
+            by_div.setdefault(div, []).append((q, key))
+            if key in _solves:
+                found[key] = _solves[key]
+            else:
+                todo.setdefault(div, {})[key] = (q, t)
+    for div, group in todo.items():
+        for key, solved in zip(group, _solve(list(group.values()), rate, div), strict=True):
+            found[key] = _solves[key] = solved
+            if len(_solves) > SOLVE_MEMO:
+                del _solves[next(iter(_solves))]
     out: dict[str, SolvedIV] = {}
-    for div, group in by_div.items():
-        n = len(group)
-        bid = np.fromiter((q.bid for q in group), dtype=np.float64, count=n)
-        ask = np.fromiter((q.ask for q in group), dtype=np.float64, count=n)
-        spot = np.fromiter((q.underlying_price for q in group), dtype=np.float64, count=n)
-        strike = np.fromiter((q.strike for q in group), dtype=np.float64, count=n)
-        t = np.fromiter((year_fraction(market.as_of, q.expiry) for q in group), dtype=np.float64, count=n)
-        is_call = np.fromiter((q.right is Right.CALL for q in group), dtype=bool, count=n)
-        american = np.fromiter((q.style is Style.AMERICAN for q in group), dtype=bool, count=n)
-        res = analyse_arrays(0.5 * (bid + ask), spot, strike, t, market.rate, div, is_call, american, bid=bid, ask=ask)
-        for i, q in enumerate(group):
+    for group_keys in by_div.values():
+        for q, key in group_keys:
             out.pop(q.symbol, None)
-            iv = None if res.error[i] else float(res.iv[i])
-            if iv is not None and iv > 0:
-                out[q.symbol] = SolvedIV(
-                    iv, (float(spot[i]), float(strike[i]), float(t[i]), div, bool(is_call[i]), bool(american[i])),
-                    (float(res.price[i]), float(res.delta[i]), float(res.gamma[i]), float(res.vega[i]),
-                     float(res.theta[i])))
+            if (solved := found[key]) is not None:
+                out[q.symbol] = solved
+    return out
+
+
+def _solve(group: Sequence[tuple[OptionQuote, float]], rate: float, div: float) -> list[SolvedIV | None]:
+    """:func:`pricing.chain.analyse_arrays` of the quotes (each with its time to expiry) in one call."""
+    from pricing.chain import analyse_arrays
+
+    n = len(group)
+    bid = np.fromiter((q.bid for q, _ in group), dtype=np.float64, count=n)
+    ask = np.fromiter((q.ask for q, _ in group), dtype=np.float64, count=n)
+    spot = np.fromiter((q.underlying_price for q, _ in group), dtype=np.float64, count=n)
+    strike = np.fromiter((q.strike for q, _ in group), dtype=np.float64, count=n)
+    t = np.fromiter((t for _, t in group), dtype=np.float64, count=n)
+    is_call = np.fromiter((q.right is Right.CALL for q, _ in group), dtype=bool, count=n)
+    american = np.fromiter((q.style is Style.AMERICAN for q, _ in group), dtype=bool, count=n)
+    res = analyse_arrays(0.5 * (bid + ask), spot, strike, t, rate, div, is_call, american, bid=bid, ask=ask)
+    out: list[SolvedIV | None] = []
+    for i in range(n):
+        iv = None if res.error[i] else float(res.iv[i])
+        out.append(None if iv is None or not iv > 0 else SolvedIV(
+            iv, (float(spot[i]), float(strike[i]), float(t[i]), div, bool(is_call[i]), bool(american[i])),
+            (float(res.price[i]), float(res.delta[i]), float(res.gamma[i]), float(res.vega[i]), float(res.theta[i]))))
     return out
 
 

@@ -268,3 +268,48 @@ def test_a_book_priced_from_a_wider_solve_is_the_same_book() -> None:
     for name, value in vars(book).items():
         other = getattr(again, name)
         assert _same(value, other) if isinstance(value, np.ndarray) else value == other, name
+
+
+def test_remembered_iv_solves_are_keyed_by_every_input() -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    import risk.book
+    from domain.types import MarketContext, OptionQuote, Right, Style
+    from risk.book import SolvedIV, solve_ivs
+    from tests.factories import quote
+    from tests.risk.conftest import market
+
+    base = quote(Right.PUT, 100.0, bid=2.0, ask=2.1, underlying_price=102.0)
+    mkt = market(rate=0.02, dividend_yield={"XYZ": 0.01})
+    variants = [(base, mkt), (replace(base, bid=1.9), mkt), (replace(base, ask=2.2), mkt),
+                (replace(base, underlying_price=101.0), mkt), (replace(base, strike=101.0), mkt),
+                (replace(base, expiry=base.expiry + timedelta(days=7)), mkt),
+                (base, replace(mkt, as_of=mkt.as_of + timedelta(days=1))), (base, replace(mkt, rate=0.03)),
+                (base, replace(mkt, dividend_yield={"XYZ": 0.02})), (replace(base, right=Right.CALL), mkt),
+                (replace(base, style=Style.EUROPEAN), mkt), (replace(base, bid=9.0, ask=8.0), mkt)]
+
+    def fresh(q: OptionQuote, m: MarketContext) -> dict[str, SolvedIV]:
+        risk.book._solves.clear()
+        return solve_ivs([q], m)
+
+    alone = [fresh(q, m) for q, m in variants]
+    assert len({repr(s) for s in alone}) == len(variants) - 1  # every input moves the solve (crossed: none)
+    risk.book._solves.clear()
+    for (q, m), want in zip(variants * 2, alone * 2, strict=True):  # the second pass reads remembered solves
+        assert solve_ivs([q], m) == want
+
+
+def test_iv_solves_forget_the_oldest_past_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    import risk.book
+    from domain.types import Right
+    from risk.book import solve_ivs
+    from tests.factories import quote
+    from tests.risk.conftest import market
+
+    monkeypatch.setattr(risk.book, "SOLVE_MEMO", 3)
+    risk.book._solves.clear()
+    quotes = [quote(Right.PUT, float(k), bid=1.0, ask=1.1, underlying_price=102.0) for k in (96, 97, 98, 99, 100)]
+    got = solve_ivs(quotes, market())
+    assert len(got) == 5 and len(risk.book._solves) == 3
+    assert solve_ivs(quotes, market()) == got
