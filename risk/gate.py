@@ -34,7 +34,7 @@ from domain.types import MarketContext, OptionQuote, PortfolioState, Target
 from risk import liquidity
 from risk.breakers import KILL_KEY, RESET_KEY, KillMode, breaker_trips, parse_kill, record_value, strongest, weekly_loss
 from risk.exposures import MEASURES
-from risk.limits import breached, check_greeks
+from risk.limits import breached
 from risk.memory import load_memory, save_memory
 from risk.result import Breach, GateState, RiskResult
 from risk.review import review_due
@@ -130,7 +130,7 @@ class RiskGate:
         save_memory(self.store, self.key, mem)
         return RiskResult(
             targets=allowed, exits=exits, breaches=tuple(step.breaches), state=state, dropped=tuple(dropped),
-            exposures=step.exposures, limits=check_greeks(step.exposures, self.config.risk),
+            exposures=step.exposures, limits=step.greek_limits,
             projected=dict(zip(MEASURES, (float(v) for v in step.x_final), strict=True)),
             measures=step.measures, daily_spread=liquidity.daily_average(mem.spreads), reviewed=reviewed,
         )

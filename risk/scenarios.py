@@ -77,10 +77,9 @@ def revalue(book: Book, scen: Scenarios, base: EuroGreeks | None = None) -> Floa
 def revalue_each(book: Book, scens: Sequence[Scenarios], base: EuroGreeks | None = None) -> list[FloatArray]:
     """:func:`revalue` of ``book`` under each scenario set of ``scens``, with the same numbers.
 
-    Options are priced leg by scenario (a leg's inputs then broadcast along a contiguous row); the prices are
-    laid out scenario by leg, as the P&L sum reads them. Sets that fit in :data:`CHUNK` evaluations together
-    are priced in one :func:`pricing.bsm.bsm_price` call (a contract's price in a scenario does not depend on
-    what else is in the call); each set's P&L is then summed as :func:`revalue` of that set alone would."""
+    Sets that fit in :data:`CHUNK` evaluations together are priced in one :func:`pricing.bsm.bsm_price` call
+    (a contract's price in a scenario does not depend on what else is in the call); each set's P&L is then
+    summed as :func:`revalue` of that set alone would."""
     base = base or euro_greeks(book)
     out = [np.zeros(len(s)) for s in scens]
     stock = ~book.is_option
@@ -91,17 +90,14 @@ def revalue_each(book: Book, scens: Sequence[Scenarios], base: EuroGreeks | None
     opt = np.flatnonzero(book.is_option & (book.quantity != 0))
     if opt.size == 0 or not scens:
         return out
-    und = book.und[opt]
     weight = book.quantity[opt] * book.multiplier[opt]
     base_value = float(base.price[opt] @ book.quantity[opt])
     step = max(1, CHUNK // opt.size)
     sizes = [len(s) for s in scens]
     if len(scens) > 1 and sum(sizes) <= step:
-        returns = np.concatenate([s.returns.T[und] for s in scens], axis=1)
-        vol_rel = np.concatenate([s.vol_rel.T[und] for s in scens], axis=1)
         dt = np.repeat(np.array([s.dt for s in scens], dtype=np.float64), sizes)
         rate = np.repeat(np.array([book.rate + s.rate_shift for s in scens], dtype=np.float64), sizes)
-        price = _option_prices(book, opt, returns, vol_rel, dt, rate)
+        price = _option_prices(book, opt, [(s.returns, s.vol_rel) for s in scens], dt, rate)
         start = 0
         for pnl, n in zip(out, sizes, strict=True):
             pnl += price[start:start + n] @ weight - base_value
@@ -110,31 +106,41 @@ def revalue_each(book: Book, scens: Sequence[Scenarios], base: EuroGreeks | None
     for pnl, s in zip(out, scens, strict=True):
         for a in range(0, len(s), step):
             b = min(len(s), a + step)
-            price = _option_prices(book, opt, s.returns[a:b].T[und], s.vol_rel[a:b].T[und], s.dt,
-                                   book.rate + s.rate_shift)
+            price = _option_prices(book, opt, [(s.returns[a:b], s.vol_rel[a:b])], s.dt, book.rate + s.rate_shift)
             pnl[a:b] += price @ weight - base_value
     return out
 
 
-def _option_prices(book: Book, opt: IntArray, returns: FloatArray, vol_rel: FloatArray,
+def _option_prices(book: Book, opt: IntArray, moves: Sequence[tuple[FloatArray, FloatArray]],
                    dt: FloatArray | float, rate: FloatArray | float) -> FloatArray:
     """European value (NaN as 0) of the option legs ``opt`` in each scenario, shape (scenarios, legs).
 
-    ``returns`` and ``vol_rel`` are (legs, scenarios): each leg's underlying move; ``dt`` and ``rate`` are
-    one number or one per scenario."""
+    ``moves``: blocks of scenarios, each its ``returns`` and ``vol_rel`` (scenarios x underlyings), in this
+    order; ``dt`` and ``rate`` are one number or one per scenario. Options are priced leg by scenario (a
+    leg's inputs then broadcast along a contiguous row), the prices laid out scenario by leg, as the P&L sum
+    reads them. The shocked inputs are ``spot x (1 + r)`` and ``vol x (1 + v)`` floored, computed in place."""
     from pricing.bsm import bsm_price
+
+    und = book.und[opt]
 
     def col(a: FloatArray) -> FloatArray:
         return a[opt, None]
 
-    vol = col(book.vol)
-    spot = col(book.spot) * (1.0 + np.ascontiguousarray(returns))
-    shocked = vol * (1.0 + np.ascontiguousarray(vol_rel))
-    iv = np.where(vol > 0, np.maximum(shocked, VOL_FLOOR), 0.0)
+    def by_leg(i: int) -> FloatArray:
+        rows = moves[0][i] if len(moves) == 1 else np.concatenate([m[i] for m in moves])
+        return rows.T[und]  # a copy: this function's own to change
+
+    spot = by_leg(0)
+    spot += 1.0
+    spot *= col(book.spot)
+    iv = by_leg(1)
+    iv += 1.0
+    iv *= col(book.vol)
+    np.maximum(iv, VOL_FLOOR, out=iv)
+    iv[~(book.vol[opt] > 0)] = 0.0
     t1 = np.maximum(col(book.t) - dt, 0.0)
     price = bsm_price(spot, col(book.strike), t1, rate, col(book.div), iv, book.is_call[opt, None])
-    by_scenario = np.ascontiguousarray(price.T)
-    return np.nan_to_num(by_scenario, copy=False)
+    return finite(np.ascontiguousarray(price.T))
 
 
 def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, gamma: bool = True,

@@ -55,6 +55,7 @@ class Step:
         value = self.portfolio.total_value
         self.units = unit_exposures(self.book, value)
         self.exposures = exposures_of(self.book, value)
+        self.greek_limits = check_greeks(self.exposures, self.config.risk)
         self.x0 = self.exposures.vector()
         self.exit = np.zeros(len(self.book))
         self.exit_reason = [""] * len(self.book)
@@ -135,7 +136,7 @@ class Step:
 
     def run_limits(self, limits: np.ndarray | None = None, why: str = "REDUCING") -> None:
         if limits is None:
-            for s in check_greeks(self.exposures, self.config.risk):
+            for s in self.greek_limits:
                 if s.status != "ok":
                     action = "reduce" if s.status == "breach" else "alert"
                     self.breach(f"limit_{s.name}", "portfolio", action, s.value, s.limit if action == "reduce"
