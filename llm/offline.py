@@ -37,7 +37,7 @@ class OfflineReviewer:
         self.manage_dte = manage_dte
 
     def review(self, request: ReviewRequest, day: date) -> ReviewOutcome:
-        decisions = tuple(self.decide(c, request) for c in request.candidates)
+        decisions = tuple([self.decide(c, request) for c in request.candidates])
         return ReviewOutcome(ReviewResponse(decisions=decisions), "offline")
 
     def decide(self, c: CandidateBrief, request: ReviewRequest) -> CandidateReview:
@@ -98,8 +98,8 @@ class OfflineReviewer:
             size_multiplier=mult,
             confidence=confidence,
             rationale=_cut(rationale, 240),
-            risk_factors=tuple(_cut(r) for r in risks[:3]),
-            catalysts=tuple(_cut(x) for x in self._catalysts(c))[:2],
+            risk_factors=tuple([_cut(r) for r in risks[:3]]),
+            catalysts=tuple([_cut(x) for x in self._catalysts(c)])[:2],
             sentiment=self._sentiment(c),
             earnings_impact=_cut(
                 f"earnings in {c.days_to_earnings} days, inside the option's life" if earnings_inside

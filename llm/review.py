@@ -185,10 +185,15 @@ def make_reviewer(
     mode: Mode,
     store: StateStore,
     *,
+    recorded: bool = True,
     env: Mapping[str, str] | None = None,
     transport: Literal["auto", "sdk", "requests"] = "auto",
 ) -> Reviewer:
-    """The reviewer of ``mode``. Builds no network client unless the mode is ``live`` or ``record``."""
+    """The reviewer of ``mode``. Builds no network client unless the mode is ``live`` or ``record``.
+
+    ``recorded=False`` says ``store`` holds no recorded reviews (a run's own fresh store, without a review
+    cache folder): ``replay`` then answers every request as a miss without looking it up.
+    """
     offline = OfflineReviewer(config.portfolio.profit_take_pct, config.portfolio.manage_dte)
     if mode == "offline":
         return offline
@@ -196,7 +201,8 @@ def make_reviewer(
     model = config.review.review_model
     cache = ReviewCache(store)
     if mode == "replay":
-        return CachedReviewer(cache, model, prompts.hash, inner=None, fallback=offline, write=False)
+        return CachedReviewer(cache if recorded else None, model, prompts.hash, inner=None, fallback=offline,
+                              write=False)
     if mode not in ("live", "record"):
         raise ValueError(f"review mode must be live, record, replay or offline, not {mode!r}")
     creds = Credentials.from_env(env)

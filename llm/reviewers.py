@@ -96,10 +96,15 @@ class CachedReviewer:
     ``replay``: ``inner`` is None; a hit answers with source ``cache``, a miss asks ``fallback`` (the offline
     rules) and labels its answer ``fallback``; no network, ever. ``record``: a hit answers from the cache,
     a miss asks ``inner`` (the model) and stores a valid answer.
+
+    ``cache`` None (replay only) says nothing is recorded: every request is a miss, answered as above without
+    computing its cache key (which only the log line then needs).
     """
 
-    def __init__(self, cache: ReviewCache, model: str, prompts_hash: str, *, inner: Reviewer | None,
+    def __init__(self, cache: ReviewCache | None, model: str, prompts_hash: str, *, inner: Reviewer | None,
                  fallback: Reviewer | None, write: bool) -> None:
+        if cache is None and inner is not None:
+            raise ValueError("recording reviews needs a cache")
         self.cache = cache
         self.model = model
         self.prompts_hash = prompts_hash
@@ -109,16 +114,21 @@ class CachedReviewer:
         self.name = "record" if inner is not None else "replay"
 
     def review(self, request: ReviewRequest, day: date) -> ReviewOutcome:
-        key = cache_key(request, self.model, self.prompts_hash)
-        entry = self.cache.get(key)
-        if entry is not None:
-            return ReviewOutcome(entry.response, "cache", cache="hit")
+        key = None
+        if self.cache is not None:
+            key = cache_key(request, self.model, self.prompts_hash)
+            entry = self.cache.get(key)
+            if entry is not None:
+                return ReviewOutcome(entry.response, "cache", cache="hit")
         if self.inner is None:
             if self.fallback is None:
                 return ReviewOutcome(None, "fallback", cache="miss", error="replay cache miss")
-            log.info("review cache miss %s: using the %s reviewer", key[:12], self.fallback.name)
+            if log.isEnabledFor(logging.INFO):
+                key = key or cache_key(request, self.model, self.prompts_hash)
+                log.info("review cache miss %s: using the %s reviewer", key[:12], self.fallback.name)
             out = self.fallback.review(request, day)
             return replace(out, source="fallback", cache="miss")
+        assert self.cache is not None and key is not None  # a recording reviewer always has a cache
         out = self.inner.review(request, day)
         if out.response is not None and self.write:
             self.cache.put(key, out.response, out.usage, self.model)

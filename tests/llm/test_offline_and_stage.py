@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 
 import pytest
@@ -18,7 +19,7 @@ from llm.offline import OfflineReviewer
 from llm.request import build_request
 from llm.review import make_reviewer, review_candidates
 from tests.factories import portfolio
-from tests.llm.builders import candidate, config, five, market
+from tests.llm.builders import TICKERS, candidate, config, five, market
 
 
 def offline_decision(cand: object, vix: float = 18.0, **mkt: object):  # type: ignore[no-untyped-def]
@@ -67,6 +68,35 @@ def test_replay_miss_uses_offline_rules_labelled_fallback() -> None:
     assert batch.cache == "miss"
     assert all(d.source == "fallback" for d in batch.decisions.values())
     assert metrics.summary()["cache_hit_rate"] == 0.0
+
+
+def test_replay_with_nothing_recorded_is_a_miss_without_a_key(monkeypatch: pytest.MonkeyPatch,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    """``recorded=False`` gives what a replay over an empty cache gives (batch and log, key included), and
+    computes no cache key unless the log line shows it."""
+    import llm.reviewers
+
+    cfg = config()
+    cands = [candidate(t, strike=100.0 - i, spot=105.0, score=8.5 - 0.4 * i) for i, t in enumerate(TICKERS * 2)]
+    batches, logs = [], []
+    for recorded in (True, False):
+        with caplog.at_level(logging.INFO, logger="wheelhouse.llm"):
+            caplog.clear()
+            reviewer = make_reviewer(cfg, "replay", MemoryStore(), recorded=recorded)
+            batches.append(review_candidates(cands, portfolio(), market(), cfg, reviewer))
+            logs.append(caplog.text)
+    assert batches[0] == batches[1] and logs[0] == logs[1] and "review cache miss" in logs[0]
+    assert batches[1].cache == "miss" and {d.source for d in batches[1].decisions.values()} == {"fallback"}
+
+    def no_key(*args: object) -> str:
+        raise AssertionError("cache key computed")
+
+    monkeypatch.setattr(llm.reviewers, "cache_key", no_key)
+    quiet = review_candidates(cands, portfolio(), market(), cfg, make_reviewer(cfg, "replay", MemoryStore(),
+                                                                             recorded=False))
+    assert quiet == batches[0]
+    with pytest.raises(ValueError):
+        llm.reviewers.CachedReviewer(None, "m", "p", inner=OfflineReviewer(), fallback=None, write=True)
 
 
 def test_replayed_backtest_makes_no_network_call_even_with_a_key() -> None:
