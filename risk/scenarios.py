@@ -2,9 +2,9 @@
 
 A scenario moves every underlying by a simple return ``r``, every implied volatility by a relative change
 ``v`` (``iv' = iv x (1 + v)``, floored at :data:`VOL_FLOOR`), the rate by ``rate_shift`` and time by ``dt``
-years. Full revaluation prices each option again with :func:`pricing.bsm.bsm_price` (European BSM at the shocked
-inputs) and subtracts the BSM value at today's inputs, so the one-day P&L does not mix two models; stock
-moves by ``r``. Where a scenario source gives no volatility move, ``v = vol_spot_beta x r`` (implied vol
+years. Full revaluation prices each option again at the shocked inputs with the European BSM of
+:func:`pricing.bsm.bsm_price` (in one compiled loop, :func:`risk._kernels.shocked_prices`) and subtracts the
+BSM value at today's inputs, so the one-day P&L does not mix two models; stock moves by ``r``. Where a scenario source gives no volatility move, ``v = vol_spot_beta x r`` (implied vol
 rises when the underlying falls; the setting's default -5 means a 2% fall lifts IV by 10% of itself).
 
 The Taylor P&L (what parametric VaR rests on) is, per leg, ``delta x S x r + 0.5 x gamma x (S r)^2 +
@@ -77,9 +77,9 @@ def revalue(book: Book, scen: Scenarios, base: EuroGreeks | None = None) -> Floa
 def revalue_each(book: Book, scens: Sequence[Scenarios], base: EuroGreeks | None = None) -> list[FloatArray]:
     """:func:`revalue` of ``book`` under each scenario set of ``scens``, with the same numbers.
 
-    Sets that fit in :data:`CHUNK` evaluations together are priced in one :func:`pricing.bsm.bsm_price` call
-    (a contract's price in a scenario does not depend on what else is in the call); each set's P&L is then
-    summed as :func:`revalue` of that set alone would."""
+    Sets that fit in :data:`CHUNK` evaluations together are priced in one call (a contract's price in a
+    scenario does not depend on what else is in the call); each set's P&L is then summed as :func:`revalue`
+    of that set alone would."""
     base = base or euro_greeks(book)
     out = [np.zeros(len(s)) for s in scens]
     stock = ~book.is_option
@@ -106,41 +106,31 @@ def revalue_each(book: Book, scens: Sequence[Scenarios], base: EuroGreeks | None
     for pnl, s in zip(out, scens, strict=True):
         for a in range(0, len(s), step):
             b = min(len(s), a + step)
-            price = _option_prices(book, opt, [(s.returns[a:b], s.vol_rel[a:b])], s.dt, book.rate + s.rate_shift)
+            dt = np.full(b - a, s.dt, dtype=np.float64)
+            rate = np.full(b - a, book.rate + s.rate_shift, dtype=np.float64)
+            price = _option_prices(book, opt, [(s.returns[a:b], s.vol_rel[a:b])], dt, rate)
             pnl[a:b] += price @ weight - base_value
     return out
 
 
-def _option_prices(book: Book, opt: IntArray, moves: Sequence[tuple[FloatArray, FloatArray]],
-                   dt: FloatArray | float, rate: FloatArray | float) -> FloatArray:
+def _option_prices(book: Book, opt: IntArray, moves: Sequence[tuple[FloatArray, FloatArray]], dt: FloatArray,
+                   rate: FloatArray) -> FloatArray:
     """European value (NaN as 0) of the option legs ``opt`` in each scenario, shape (scenarios, legs).
 
     ``moves``: blocks of scenarios, each its ``returns`` and ``vol_rel`` (scenarios x underlyings), in this
-    order; ``dt`` and ``rate`` are one number or one per scenario. Options are priced leg by scenario (a
-    leg's inputs then broadcast along a contiguous row), the prices laid out scenario by leg, as the P&L sum
-    reads them. The shocked inputs are ``spot x (1 + r)`` and ``vol x (1 + v)`` floored, computed in place."""
-    from pricing.bsm import bsm_price
+    order; ``dt`` and ``rate``: one per scenario. A leg's shocked inputs are ``spot x (1 + r)``, ``vol x
+    (1 + v)`` floored at :data:`VOL_FLOOR` (0 where it has no volatility) and ``max(t - dt, 0)``, priced by
+    :func:`risk._kernels.shocked_prices` in one compiled loop."""
+    from risk._kernels import shocked_prices
 
-    und = book.und[opt]
-
-    def col(a: FloatArray) -> FloatArray:
-        return a[opt, None]
-
-    def by_leg(i: int) -> FloatArray:
+    def growth(i: int) -> FloatArray:
         rows = moves[0][i] if len(moves) == 1 else np.concatenate([m[i] for m in moves])
-        return rows.T[und]  # a copy: this function's own to change
+        return np.asarray(1.0 + rows, dtype=np.float64)  # 1 + r in the moves' own precision, as numpy adds
 
-    spot = by_leg(0)
-    spot += 1.0
-    spot *= col(book.spot)
-    iv = by_leg(1)
-    iv += 1.0
-    iv *= col(book.vol)
-    np.maximum(iv, VOL_FLOOR, out=iv)
-    iv[~(book.vol[opt] > 0)] = 0.0
-    t1 = np.maximum(col(book.t) - dt, 0.0)
-    price = bsm_price(spot, col(book.strike), t1, rate, col(book.div), iv, book.is_call[opt, None])
-    return finite(np.ascontiguousarray(price.T))
+    out = np.empty((len(dt), opt.size))
+    shocked_prices(book.spot[opt], book.strike[opt], book.t[opt], book.div[opt], book.vol[opt], book.is_call[opt],
+                   book.und[opt], growth(0), growth(1), dt, rate, VOL_FLOOR, out)
+    return finite(out)
 
 
 def taylor_pnl(book: Book, scen: Scenarios, base: EuroGreeks | None = None, *, gamma: bool = True,

@@ -313,3 +313,48 @@ def test_iv_solves_forget_the_oldest_past_the_limit(monkeypatch: pytest.MonkeyPa
     got = solve_ivs(quotes, market())
     assert len(got) == 5 and len(risk.book._solves) == 3
     assert solve_ivs(quotes, market()) == got
+
+
+def _array_form_prices(book: object, opt: np.ndarray, returns: np.ndarray, vol_rel: np.ndarray, dt: np.ndarray,
+                       rate: np.ndarray) -> np.ndarray:
+    """Scenario prices the plain way: every shocked input an array (legs x scenarios), then ``bsm_price``."""
+    from pricing.bsm import bsm_price
+    from risk.scenarios import VOL_FLOOR
+
+    def col(a: np.ndarray) -> np.ndarray:
+        return a[opt, None]
+
+    und = book.und[opt]  # type: ignore[attr-defined]
+    vol = col(book.vol)  # type: ignore[attr-defined]
+    spot = col(book.spot) * (1.0 + returns.T[und])  # type: ignore[attr-defined]
+    iv = np.where(vol > 0, np.maximum(vol * (1.0 + vol_rel.T[und]), VOL_FLOOR), 0.0)
+    t1 = np.maximum(col(book.t) - dt, 0.0)  # type: ignore[attr-defined]
+    price = bsm_price(spot, col(book.strike), t1, rate, col(book.div), iv, book.is_call[opt, None])  # type: ignore[attr-defined]
+    return np.nan_to_num(np.ascontiguousarray(price.T))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_scenario_prices_are_the_array_form(dtype: type) -> None:
+    from dataclasses import replace
+
+    from risk.scenarios import _option_prices
+
+    book = _book()
+    book = replace(book, vol=np.where(np.arange(len(book)) == 1, np.nan, book.vol))  # a leg with a NaN vol
+    rng = np.random.default_rng(23)
+    n = 3000
+    returns = rng.normal(0, 0.3, (n, 2))
+    returns[rng.integers(0, n, 40), rng.integers(0, 2, 40)] = -1.5  # a negative spot: no price (0)
+    returns[rng.integers(0, n, 20), 0] = np.nan
+    returns[rng.integers(0, n, 5), 1] = np.inf
+    vol_rel = rng.normal(0, 2.0, (n, 2))  # often below the floor
+    vol_rel[rng.integers(0, n, 20), 1] = np.nan
+    returns, vol_rel = returns.astype(dtype), vol_rel.astype(dtype)
+    dt = rng.choice([0.0, 1 / 365, 10 / 365, -0.0], n)  # 10 days: past a leg's expiry
+    rate = rng.choice([0.015, -0.01, 0.08], n)
+    opt = np.flatnonzero(book.is_option & (book.quantity != 0))
+    want = _array_form_prices(book, opt, returns, vol_rel, dt, rate)
+    assert np.isnan(want).sum() == 0 and (want == 0).any()
+    got = _option_prices(book, opt, [(returns[:1000], vol_rel[:1000]), (returns[1000:], vol_rel[1000:])], dt, rate)
+    assert _same(got, want)
+    assert _same(_option_prices(book, opt, [(returns, vol_rel)], dt, rate), want)
