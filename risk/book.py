@@ -226,11 +226,8 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
     as_of = market.as_of
     n = len(legs)
     underlyings = tuple(dict.fromkeys(leg.underlying for leg in legs))
-    cols = {name: np.zeros(n) for name in ("quantity", "multiplier", "spot", "strike", "t", "vol", "div", "premium")}
-    is_option = np.zeros(n, dtype=bool)
-    is_call = np.zeros(n, dtype=bool)
-    american = np.zeros(n, dtype=bool)
-    from_quote = np.zeros(n, dtype=bool)
+    quantity, multiplier, spots, strike, t, vols, divs, premium = ([0.0] * n for _ in range(8))
+    is_option, is_call, american, from_quote = ([False] * n for _ in range(4))
     unpriced: list[str] = []
     if solved is None:
         solved = solve_ivs(option_quotes(legs, quotes), market)
@@ -242,24 +239,21 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
         if spot is None:
             unpriced.append(f"{leg.symbol}: no underlying price")
             spot = float(leg.strike or leg.premium or 0.0)
-        cols["quantity"][i] = leg.quantity
-        cols["spot"][i] = spot
-        cols["div"][i] = div
-        cols["premium"][i] = leg.premium
+        quantity[i], spots[i], divs[i], premium[i] = leg.quantity, spot, div, leg.premium
         if leg.kind is not AssetKind.OPTION:
-            cols["multiplier"][i] = 1.0
+            multiplier[i] = 1.0
             continue
         is_option[i] = True
         is_call[i] = leg.right is Right.CALL
         american[i] = leg.style is Style.AMERICAN
-        cols["multiplier"][i] = float(quote.multiplier if quote is not None else leg.multiplier)
-        cols["strike"][i] = float(leg.strike or 0.0)
-        cols["t"][i] = year_fraction(as_of, leg.expiry) if leg.expiry is not None else 0.0
+        multiplier[i] = float(quote.multiplier if quote is not None else leg.multiplier)
+        strike[i] = float(leg.strike or 0.0)
+        t[i] = year_fraction(as_of, leg.expiry) if leg.expiry is not None else 0.0
         given = _given_iv(quote) if quote is not None else None
         sol = solved.get(quote.symbol) if quote is not None and given is None else None
         vol = given or (sol.iv if sol is not None else None)
         from_quote[i] = vol is not None
-        if sol is not None and sol.inputs == (spot, cols["strike"][i], cols["t"][i], div, is_call[i], american[i]):
+        if sol is not None and sol.inputs == (spot, strike[i], t[i], div, is_call[i], american[i]):
             priced[i] = sol.values  # the solve priced this very contract at this IV already
         if vol is None:
             vol = ((known_iv or {}).get(leg.symbol) or market.forecast_vol.get(leg.underlying)
@@ -268,17 +262,22 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
             if vol is None:
                 unpriced.append(f"{leg.symbol}: {why} and no volatility for {leg.underlying}")
                 vol = 0.0
-        cols["vol"][i] = vol
-    price, delta, gamma, vega, theta = _greeks(cols, market.rate, is_call, american, priced)
+        vols[i] = vol
+    cols = dict(zip(("quantity", "multiplier", "spot", "strike", "t", "vol", "div", "premium"),
+                    np.array([quantity, multiplier, spots, strike, t, vols, divs, premium], dtype=np.float64),
+                    strict=True))
+    opt, call, amer, quoted = np.array([is_option, is_call, american, from_quote], dtype=bool)
     m = cols["multiplier"]
-    opt = is_option
+    # price, delta, gamma, vega, theta: the option's per share x multiplier (NaN as 0), else the share's own
+    greeks = np.where(opt, finite(_greeks(cols, market.rate, opt, call, amer, priced)) * m,
+                      np.array([cols["spot"], np.ones(n), np.zeros(n), np.zeros(n), np.zeros(n)]))
     return Book(
         as_of=as_of,
         symbols=tuple(leg.symbol for leg in legs),
         underlyings=underlyings,
         und=np.array([underlyings.index(leg.underlying) for leg in legs], dtype=np.int64),
         is_option=opt,
-        is_call=is_call,
+        is_call=call,
         quantity=cols["quantity"],
         multiplier=m,
         spot=cols["spot"],
@@ -287,34 +286,33 @@ def build_book(legs: Sequence[Leg], portfolio: PortfolioState, quotes: Mapping[s
         vol=cols["vol"],
         rate=float(market.rate),
         div=cols["div"],
-        price=np.where(opt, finite(price) * m, cols["spot"]),
-        delta=np.where(opt, finite(delta) * m, 1.0),
-        gamma=np.where(opt, finite(gamma) * m, 0.0),
-        vega=np.where(opt, finite(vega) * m, 0.0),
-        theta=np.where(opt, finite(theta) * m, 0.0),
+        price=greeks[0],
+        delta=greeks[1],
+        gamma=greeks[2],
+        vega=greeks[3],
+        theta=greeks[4],
         premium=cols["premium"],
-        from_quote=from_quote,
+        from_quote=quoted,
         unpriced=tuple(unpriced),
     )
 
 
-def _greeks(cols: dict[str, FloatArray], rate: float, is_call: BoolArray, american: BoolArray,
-            priced: Mapping[int, tuple[float, float, float, float, float]]) -> list[FloatArray]:
-    """Per-share price, delta, gamma, vega, theta of every leg: :func:`pricing.greeks.option_greeks`, except
-    the legs in ``priced`` (values the IV solve computed at the same inputs)."""
+def _greeks(cols: dict[str, FloatArray], rate: float, is_option: BoolArray, is_call: BoolArray,
+            american: BoolArray, priced: Mapping[int, tuple[float, float, float, float, float]]) -> FloatArray:
+    """Per-share price, delta, gamma, vega, theta (rows) of every option leg: :func:`pricing.greeks.option_greeks`,
+    except the legs in ``priced`` (values the IV solve computed at the same inputs); zeros for stock legs
+    (the book takes their price and Greeks from the share itself)."""
     from pricing.greeks import option_greeks
 
     n = len(is_call)
-    rest = np.array([i for i in range(n) if i not in priced], dtype=np.int64)
-    out = [np.empty(n) for _ in range(5)]
+    rest = np.array([i for i in range(n) if is_option[i] and i not in priced], dtype=np.int64)
+    out = np.zeros((5, n))
     if rest.size:
         g = option_greeks(cols["spot"][rest], cols["strike"][rest], cols["t"][rest], rate, cols["div"][rest],
                           cols["vol"][rest], is_call[rest], american[rest])
-        for col, values in zip(out, (g.price, g.delta, g.gamma, g.vega, g.theta), strict=True):
-            col[rest] = values
+        out[:, rest] = (g.price, g.delta, g.gamma, g.vega, g.theta)
     for i, values in priced.items():
-        for col, v in zip(out, values, strict=True):
-            col[i] = v
+        out[:, i] = values
     return out
 
 
