@@ -82,16 +82,18 @@ class StressResult:
                 "description": self.description}
 
 
-def _variants(sc: StressScenario, book: Book, sectors: Mapping[str, str],
-              weekly_vol: Mapping[str, float]) -> list[tuple[str | None, np.ndarray, np.ndarray]]:
-    """(subject, returns row, vol row) per choice the scenario offers."""
+def _choices(sc: StressScenario, book: Book, sectors: Mapping[str, str],
+             weekly_vol: Mapping[str, float]) -> tuple[list[str | None], Scenarios]:
+    """The choices the scenario offers: their subjects, and one row of moves each (returns, vol changes, in
+    the book's underlying order)."""
     names = book.underlyings
     u = len(names)
-    if sc.kind == "market":
-        return [(None, np.full(u, sc.equity), np.full(u, sc.vol))]
-    if sc.kind == "correlation_one":
-        r = np.array([sc.equity * weekly_vol.get(n, 0.0) for n in names])
-        return [(None, r, np.full(u, sc.vol))]
+    if sc.kind in ("market", "correlation_one"):
+        if sc.kind == "market":
+            r = np.full((1, u), sc.equity)
+        else:
+            r = np.array([[sc.equity * weekly_vol.get(n, 0.0) for n in names]])
+        return [None], Scenarios(r, np.full((1, u), sc.vol), dt=0.0, rate_shift=sc.rate)
     if sc.kind == "sector":
         groups: dict[str, list[int]] = {}
         for i, n in enumerate(names):
@@ -99,12 +101,10 @@ def _variants(sc: StressScenario, book: Book, sectors: Mapping[str, str],
         members = list(groups.items())
     else:
         members = [(n, [i]) for i, n in enumerate(names)]
-    out: list[tuple[str | None, np.ndarray, np.ndarray]] = []
-    for subject, idx in members:
-        r, v = np.zeros(u), np.zeros(u)
-        r[idx], v[idx] = sc.equity, sc.vol
-        out.append((subject, r, v))
-    return out
+    r, v = np.zeros((len(members), u)), np.zeros((len(members), u))
+    for k, (_, idx) in enumerate(members):
+        r[k, idx], v[k, idx] = sc.equity, sc.vol
+    return [subject for subject, _ in members], Scenarios(r, v, dt=0.0, rate_shift=sc.rate)
 
 
 def run_stress(book: Book, portfolio_value: float, sectors: Mapping[str, str] | None = None,
@@ -119,17 +119,15 @@ def run_stress(book: Book, portfolio_value: float, sectors: Mapping[str, str] | 
     """
     base = base or euro_greeks(book)
     weekly = {k: v * np.sqrt(5.0 / 252.0) for k, v in (annual_vol or {}).items()}
-    plan = [(sc, _variants(sc, book, sectors or {}, weekly) if len(book) else []) for sc in scenarios]
-    shocks = [Scenarios(np.array([v[1] for v in variants]), np.array([v[2] for v in variants]), dt=0.0,
-                        rate_shift=sc.rate) for sc, variants in plan if variants]
-    pnls = iter(revalue_each(book, shocks, base))
+    plan = [_choices(sc, book, sectors or {}, weekly) if len(book) else ([], None) for sc in scenarios]
+    pnls = iter(revalue_each(book, [shock for subjects, shock in plan if subjects and shock is not None], base))
     out: list[StressResult] = []
-    for sc, variants in plan:
-        if not variants:
+    for sc, (subjects, _) in zip(scenarios, plan, strict=True):
+        if not subjects:
             out.append(StressResult(sc.name, 0.0, 0.0, None, sc.description))
             continue
         pnl = next(pnls)
         worst = int(np.argmin(pnl))
         loss = -float(pnl[worst])
-        out.append(StressResult(sc.name, loss, loss / portfolio_value, variants[worst][0], sc.description))
+        out.append(StressResult(sc.name, loss, loss / portfolio_value, subjects[worst], sc.description))
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -24,7 +24,7 @@ from risk.scenarios import (
     taylor_ladder,
     taylor_pnl,
 )
-from risk.stress import SCENARIOS, run_stress
+from risk.stress import SCENARIOS, StressScenario, run_stress
 from risk.var import tail_count, var_es, var_es_pair
 from tests.risk.conftest import Row, make_book
 
@@ -61,20 +61,46 @@ def test_revalue_each_is_revalue_of_each_set() -> None:
     assert _same(revalue_each(book, [big, sets[0]], base)[0], one)  # too big to share a call: priced alone
 
 
-def test_stress_battery_matches_one_revaluation_per_scenario() -> None:
+def _plain_variants(sc: StressScenario, names: tuple[str, ...], sectors: dict[str, str],
+                    weekly: dict[str, float]) -> list[tuple[str | None, np.ndarray, np.ndarray]]:
+    """(subject, returns row, vol row) of each choice of a stress scenario, row by row."""
+    u = len(names)
+    if sc.kind == "market":
+        return [(None, np.full(u, sc.equity), np.full(u, sc.vol))]
+    if sc.kind == "correlation_one":
+        return [(None, np.array([sc.equity * weekly.get(n, 0.0) for n in names]), np.full(u, sc.vol))]
+    if sc.kind == "sector":
+        groups: dict[str, list[int]] = {}
+        for i, n in enumerate(names):
+            groups.setdefault(sectors.get(n) or f"unknown:{n}", []).append(i)
+        members = list(groups.items())
+    else:
+        members = [(n, [i]) for i, n in enumerate(names)]
+    out: list[tuple[str | None, np.ndarray, np.ndarray]] = []
+    for subject, idx in members:
+        r, v = np.zeros(u), np.zeros(u)
+        r[idx], v[idx] = sc.equity, sc.vol
+        out.append((subject, r, v))
+    return out
+
+
+@pytest.mark.parametrize("sectors", [{"XYZ": "tech"}, {"XYZ": "tech", "ABC": "tech"}, {}])
+def test_stress_battery_matches_one_revaluation_per_scenario(sectors: dict[str, str]) -> None:
     book = _book()
-    sectors = {"XYZ": "tech"}
     vols = {"XYZ": 0.2, "ABC": 0.4}
+    weekly = {k: v * np.sqrt(5.0 / 252.0) for k, v in vols.items()}
     base = euro_greeks(book)
     for res, sc in zip(run_stress(book, 1e6, sectors, vols), SCENARIOS, strict=True):
-        weekly = {k: v * np.sqrt(5.0 / 252.0) for k, v in vols.items()}
-        from risk.stress import _variants
-
-        variants = _variants(sc, book, sectors, weekly)
+        variants = _plain_variants(sc, book.underlyings, sectors, weekly)
         pnl = revalue(book, Scenarios(np.array([v[1] for v in variants]), np.array([v[2] for v in variants]),
                                       dt=0.0, rate_shift=sc.rate), base)
         worst = int(np.argmin(pnl))
         assert res.loss == -float(pnl[worst]) and res.subject == variants[worst][0]
+        assert res.loss_pct == res.loss / 1e6
+    empty = run_stress(replace(book, **{f.name: getattr(book, f.name)[:0] for f in fields(book)
+                                        if isinstance(getattr(book, f.name), np.ndarray)},
+                               symbols=(), underlyings=()), 1e6)
+    assert all(r.loss == 0.0 and not np.signbit(r.loss) and r.subject is None for r in empty)
 
 
 @pytest.mark.parametrize("n", [1, 20, 39, 40, 41, 252, 10_000])
