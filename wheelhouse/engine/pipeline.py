@@ -51,7 +51,9 @@ class Pipeline:
     """Stage calls with their state; one instance per simulated run. ``timings``: seconds spent per stage."""
 
     def __init__(self, config: StrategyConfig, store: StateStore, allow_network: bool = False,
-                 screen_memo: MutableMapping[tuple[object, ...], Prepared] | None = None) -> None:
+                 screen_memo: MutableMapping[tuple[object, ...], Prepared] | None = None,
+                 recorded_reviews: bool = True) -> None:
+        """``recorded_reviews=False``: ``store`` holds no recorded reviews, so a replay looks none up."""
         mode = config.review.review_mode_backtest
         if mode in ("live", "record") and not allow_network:
             raise NetworkNotAllowed(
@@ -59,7 +61,7 @@ class Pipeline:
                 "or set review_mode_backtest to 'replay' or 'offline'")
         self.config = config
         self.store = store
-        self.reviewer = make_reviewer(config, mode, store)
+        self.reviewer = make_reviewer(config, mode, store, recorded=recorded_reviews)
         self.gate = RiskGate(config, store)
         self.intents = IntentLedger(store)
         self.timings: dict[str, float] = {}

@@ -179,7 +179,9 @@ def run_backtest(config: StrategyConfig, data: str | Path | None = None, start: 
         pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
         future = pool.submit(_run_benchmarks, tuple(benchmarks))
     try:
-        policy = StrategyPolicy(Pipeline(config, store, allow_network, source.screen_memo))
+        # the run's own store starts empty: only a review cache folder can hold recorded reviews
+        recorded = review_cache is not None and Path(review_cache).is_dir()
+        policy = StrategyPolicy(Pipeline(config, store, allow_network, source.screen_memo, recorded))
         t1 = time.perf_counter()
         try:
             strategy = Simulator(source, config, policy, start, end, on_session=on_session).run()
