@@ -129,3 +129,50 @@ def test_the_chain_memo_answers_the_snapshot_it_read_and_stops_adding_when_full(
     small.add("X", t0, first)
     small.add("X", t1, other)
     assert small.get("X", t0) is first and small.get("X", t1) is None and small.quotes == len(first.quotes)
+
+
+def test_trials_that_differ_in_strategy_settings_share_the_source_and_answer_as_on_a_fresh_one() -> None:
+    from wheelhouse.research.engine_trial import data_adapter
+
+    spec = DataSpec(start=date(2010, 3, 1), end=date(2010, 6, 30))
+    base = {"unknown_reference_policy": "include"}
+    other = {**base, "profit_take_pct": "0.6", "max_trade_pct": "0.03", "csp_delta_min": "-0.35"}
+    _open.cache_clear()
+    first = run_engine(base, spec)
+    adapter = data_adapter(None, StrategyConfig().replace(unknown_reference_policy="include"))
+    screened = len(adapter.screen_memo or {})
+    warm = run_engine(other, spec)
+    assert len(_open) == 1 and data_adapter(None, StrategyConfig().replace(max_trade_pct=0.03)) is adapter
+    assert len(adapter.screen_memo or {}) == screened  # every chain came from the memo
+    _open.cache_clear()
+    fresh = run_engine(other, spec)
+    assert stats_of(warm) != stats_of(first)  # the settings matter on this window
+    assert stats_of(warm) == stats_of(fresh)
+    pd.testing.assert_series_equal(warm["returns"], fresh["returns"])
+    pd.testing.assert_series_equal(warm["trade_returns"], fresh["trade_returns"])
+
+
+def test_a_worker_keeps_the_two_sources_used_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wheelhouse.engine import sources
+    from wheelhouse.research.engine_trial import data_adapter
+
+    opened: list[int] = []
+
+    def fake_open(cls: Any, folder: Any, config: StrategyConfig) -> Any:
+        opened.append(config.screen.dte_max)
+        return sources.DataAdapter.__new__(cls)
+
+    monkeypatch.setattr(sources.DataAdapter, "open", classmethod(fake_open))
+    monkeypatch.setattr(sources.DataAdapter, "remember", lambda self: None)
+    _open.cache_clear()
+    try:
+        a, b, c = (StrategyConfig().replace(dte_max=d) for d in (45, 60, 90))
+        first = data_adapter(None, a)
+        data_adapter(None, b)
+        assert data_adapter(None, a.replace(profit_take_pct=0.7)) is first  # a is now the most recent
+        data_adapter(None, c)  # evicts b, the least recent
+        assert data_adapter(None, a) is first and len(_open) == 2
+        data_adapter(None, b)
+        assert opened == [45, 60, 90, 60]
+    finally:
+        _open.cache_clear()

@@ -16,8 +16,8 @@ opens the data afresh.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,13 +53,39 @@ def parameters_data_key(parameters: Mapping[str, str], spec: DataSpec) -> tuple[
     return (spec.folder, *(parameters.get(name) for _, name in DATA_SETTINGS))
 
 
-@lru_cache(maxsize=2)  # each source keeps its chains and screen memo (about 0.5 GB for the default data)
-def _open(key: tuple[object, ...], config: StrategyConfig) -> DataAdapter:
-    from wheelhouse.engine.sources import DataAdapter
+class _Sources:
+    """The data sources this process opened, by :func:`data_key`, the most recent ``keep`` of them.
 
-    adapter = DataAdapter.open(key[0], config)  # type: ignore[arg-type]
-    adapter.remember()  # the next trials replay the same chains: keep them and their analytics
-    return adapter
+    Keyed by the data key alone: trials that differ only in strategy settings share one opened source, and
+    with it the chains and the screen memo it remembers (about 0.5 GB for the default data).
+    """
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self._open: OrderedDict[tuple[object, ...], DataAdapter] = OrderedDict()
+
+    def __call__(self, key: tuple[object, ...], config: StrategyConfig) -> DataAdapter:
+        adapter = self._open.get(key)
+        if adapter is not None:
+            self._open.move_to_end(key)
+            return adapter
+        from wheelhouse.engine.sources import DataAdapter
+
+        adapter = DataAdapter.open(key[0], config)  # type: ignore[arg-type]
+        adapter.remember()  # the next trials replay the same chains: keep them and their analytics
+        self._open[key] = adapter
+        while len(self._open) > self.keep:
+            self._open.popitem(last=False)
+        return adapter
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def cache_clear(self) -> None:
+        self._open.clear()
+
+
+_open = _Sources(keep=2)
 
 
 def data_adapter(folder: str | None, config: StrategyConfig) -> DataAdapter:
