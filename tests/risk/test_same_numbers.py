@@ -69,11 +69,9 @@ def _plain_variants(sc: StressScenario, names: tuple[str, ...], sectors: dict[st
         return [(None, np.full(u, sc.equity), np.full(u, sc.vol))]
     if sc.kind == "correlation_one":
         return [(None, np.array([sc.equity * weekly.get(n, 0.0) for n in names]), np.full(u, sc.vol))]
-    if sc.kind == "sector":
-        groups: dict[str, list[int]] = {}
-        for i, n in enumerate(names):
-            groups.setdefault(sectors.get(n) or f"unknown:{n}", []).append(i)
-        members = list(groups.items())
+    if sc.kind == "sector":  # one choice per sector in order of first appearance; no sector: its own
+        keys = [sectors.get(n) or f"unknown:{n}" for n in names]
+        members = [(k, [i for i, x in enumerate(keys) if x == k]) for k in dict.fromkeys(keys)]
     else:
         members = [(n, [i]) for i, n in enumerate(names)]
     out: list[tuple[str | None, np.ndarray, np.ndarray]] = []
