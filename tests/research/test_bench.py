@@ -29,3 +29,18 @@ def test_timed_trial_adds_cpu_seconds() -> None:
 
     answer = bench.timed_trial(synthetic_trial, {}, DataSpec())
     assert answer["cpu_seconds"] >= 0 and "sharpe" in answer
+
+
+@pytest.mark.slow
+def test_stages_prints_a_first_and_a_later_trial_on_one_source(capsys: pytest.CaptureFixture[str]) -> None:
+    from wheelhouse.research.engine_trial import _open
+
+    code = bench.main(["--stages", "--start", "2010-03-01", "--end", "2010-04-30", "--config", "/no/such/config.json",
+                       "--set", "unknown_reference_policy=include"])
+    assert code == 0 and len(_open) == 0  # the process keeps no source afterwards
+    rows = [json.loads(line) for line in capsys.readouterr().out.strip().splitlines()]
+    assert [r["trial"] for r in rows] == ["first", "later"]
+    for r in rows:
+        stages = [k for k in r if k.startswith("strategy.")]
+        assert {"strategy.screen", "strategy.review", "strategy.engine"} <= set(stages)
+        assert r["cpu_seconds"] > 0 and r["strategy"] == pytest.approx(sum(r[k] for k in stages), abs=0.05)

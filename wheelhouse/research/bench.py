@@ -2,6 +2,10 @@
 
 ``python -m wheelhouse.research.bench [--trials 50] [--workers 1 2] [--space research/example_space.json]``
 
+``--stages`` instead runs the base configuration twice in this process, as one search worker runs two trials
+on the same data source, and prints each trial's CPU seconds and its seconds per stage (``BacktestRun.timings``):
+the first trial opens and screens the data, the later one finds it remembered.
+
 Both runs use a process pool (one worker process for the reference, so both pay the same start-up and
 pickling costs) and the same seeded trials. Besides wall time it prints the CPU seconds the trials used
 (measured inside each worker) and the load average, because on a shared machine other processes take
@@ -79,6 +83,20 @@ def measure(trial: Trial, space_path: Path, spec: DataSpec, trials: int, workers
             "load_before": load_before, "load_after": os.getloadavg()[0]}
 
 
+def trial_stages(parameters: Mapping[str, str], spec: DataSpec) -> dict[str, dict[str, float]]:
+    """The CPU seconds and the seconds per stage of a data source's first trial and of a later one."""
+    from wheelhouse.research.engine_trial import backtest, forget_sources
+
+    forget_sources()
+    out: dict[str, dict[str, float]] = {}
+    for name in ("first", "later"):
+        start = time.process_time()
+        run = backtest(parameters, spec)
+        out[name] = {"cpu_seconds": time.process_time() - start, **run.timings}
+    forget_sources()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     from wheelhouse.commands.optimize import add_run_arguments, base_parameters, load_trial
 
@@ -91,11 +109,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--trial", default="wheelhouse.research.trial:backtest_trial")
     parser.add_argument("--reference-units", type=int, default=16, help="reference tasks of about 0.6 s each")
+    parser.add_argument("--stages", action="store_true",
+                        help="a first and a later trial on one data source, per stage, instead of the searches")
     args = parser.parse_args(argv)
 
     trial = load_trial(args.trial)
     base = base_parameters(args.config, args.set).to_parameters()
     spec = DataSpec(folder=args.data, start=args.start, end=args.end)
+    if args.stages:
+        for name, row in trial_stages(base, spec).items():
+            print(json.dumps({"trial": name, **{k: round(v, 2) for k, v in row.items()}}), flush=True)
+        return 0
     rows = []
     for w in args.workers:
         row = measure(trial, args.space, spec, args.trials, w, args.seed, base)

@@ -88,6 +88,11 @@ class _Sources:
 _open = _Sources(keep=2)
 
 
+def forget_sources() -> None:
+    """Drop the data sources this process keeps: the next trial opens and screens its data afresh."""
+    _open.cache_clear()
+
+
 def data_adapter(folder: str | None, config: StrategyConfig) -> DataAdapter:
     """The engine's data source for ``config``, reused across trials of this process while the key matches."""
     return _open(data_key(folder, config), config)
