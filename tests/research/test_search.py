@@ -187,3 +187,40 @@ def test_the_local_pool_runs_each_affinity_group_in_one_process_largest_first() 
         answers = [answer for answer, _ in evaluate(pool, trial, single)]
     assert [a["value"] for a in answers] == list(range(6))  # type: ignore[index]
     assert len({a["pid"] for a in answers[:3]}) == 1 and len({a["pid"] for a in answers}) == 2  # type: ignore[index]
+
+
+def test_the_local_pool_gives_the_next_group_to_the_process_that_is_free_first() -> None:
+    """A long group keeps one process busy; the short groups after it all go to the other process, which
+    frees up first, rather than alternating between the two."""
+    from wheelhouse.research.executors import LocalPool, evaluate
+
+    jobs = [({"name": "j0", "data": "long", "sleep": "3"}, SPEC)]
+    jobs += [({"name": f"j{i}", "data": f"short{i}", "sleep": "0.05"}, SPEC) for i in range(1, 5)]
+    with LocalPool(2) as pool:
+        answers = [answer for answer, _ in evaluate(pool, pid_trial, jobs)]
+    assert [a["value"] for a in answers] == list(range(5))  # type: ignore[index]
+    pids = [a["pid"] for a in answers]  # type: ignore[index]
+    assert len(set(pids[1:])) == 1 and pids[0] != pids[1]
+
+
+def test_the_local_pool_reports_failures_and_cancels_what_waits() -> None:
+    from concurrent.futures import CancelledError
+
+    from wheelhouse.research.executors import LocalPool
+
+    with LocalPool(1) as pool:
+        failing = pool.submit(pid_trial, {"sleep": "0"}, SPEC)  # no "name": KeyError in the worker
+        after = pool.submit(pid_trial, {"name": "j2"}, SPEC)
+        with pytest.raises(KeyError):
+            failing.result(timeout=60)
+        assert after.result(timeout=60)["value"] == 2.0  # the process goes on after a failure
+    pool = LocalPool(1)
+    slow = pool.submit(pid_trial, {"name": "j1", "sleep": "1"}, SPEC)
+    waiting = pool.submit_together([(pid_trial, ({"name": f"j{i}"}, SPEC), {}) for i in range(3)])
+    pool.shutdown(cancel_futures=True)
+    assert slow.result()["value"] == 1.0
+    assert all(f.cancelled() for f in waiting)
+    with pytest.raises(CancelledError):
+        waiting[0].result()
+    with pytest.raises(RuntimeError, match="after shutdown"):
+        pool.submit(pid_trial, {"name": "j9"}, SPEC)

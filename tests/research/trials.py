@@ -58,9 +58,12 @@ def failing_trial(parameters: Mapping[str, str], spec: DataSpec) -> dict[str, An
 
 
 def pid_trial(parameters: Mapping[str, str], spec: DataSpec) -> dict[str, float]:
-    """The worker process a job ran in, and the job's number (``name`` j<N>); affinity: the ``data`` parameter."""
+    """The worker process a job ran in, and the job's number (``name`` j<N>), after ``sleep`` seconds if given;
+    affinity: the ``data`` parameter."""
     import os
+    import time
 
+    time.sleep(float(parameters.get("sleep", 0.0)))
     return {"pid": float(os.getpid()), "value": float(parameters["name"][1:])}
 
 

@@ -10,12 +10,15 @@ probe task before any trial is sent.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import wait as futures_wait
 from contextlib import contextmanager
 from typing import Any
 
@@ -75,13 +78,18 @@ def single_threaded_context() -> multiprocessing.context.SpawnContext:
     return _SingleThreadedContext()
 
 
-class LocalPool(Executor):
-    """``workers`` processes on this machine, each with its own queue (a one-process pool each).
+_Call = tuple[tuple[Callable[..., Any], tuple[Any, ...], Mapping[str, Any]], "Future[Any]"]
 
-    :meth:`submit` sends a call to the process with the fewest calls pending; :meth:`submit_together` sends
-    several to one process, to run one after another: trials that share their data then find it already
-    opened there, each data source is opened by one process, not by all. Processes start as
-    ``mp_context`` starts them (default :func:`single_threaded_context`).
+
+class LocalPool(Executor):
+    """``workers`` processes on this machine (a one-process pool each), each running one call at a time.
+
+    Calls wait in a backlog of parts: :meth:`submit` makes a part of one call, :meth:`submit_together` one of
+    several. A process that has run out of work takes the next part whole and runs its calls one after
+    another: trials that share their data then find it already opened there, and each data source is opened
+    by one process, not by all. Parts are taken in the order they were submitted, by whichever process is free
+    first, so the work spreads by what the calls actually cost. Processes start as ``mp_context`` starts them
+    (default :func:`single_threaded_context`).
     """
 
     def __init__(self, workers: int, mp_context: multiprocessing.context.BaseContext | None = None) -> None:
@@ -89,7 +97,10 @@ class LocalPool(Executor):
             raise ExecutorError("workers must be at least 1")
         context = mp_context or single_threaded_context()
         self._pools = [ProcessPoolExecutor(1, mp_context=context) for _ in range(workers)]
-        self._pending = [0] * workers
+        self._backlog: deque[deque[_Call]] = deque()
+        self._queues: list[deque[_Call]] = [deque() for _ in range(workers)]
+        self._busy = [False] * workers
+        self._closed = False
         self._lock = threading.Lock()
 
     @property
@@ -101,20 +112,64 @@ class LocalPool(Executor):
 
     def submit_together(self, calls: Sequence[tuple[Callable[..., Any], tuple[Any, ...], Mapping[str, Any]]],
                         ) -> list[Future[Any]]:
-        """Submit ``(fn, args, kwargs)`` calls to the process with the fewest calls pending, in order."""
+        """Queue ``(fn, args, kwargs)`` calls as one part: one process runs them all, in order."""
+        futures: list[Future[Any]] = [Future() for _ in calls]
         with self._lock:
-            i = min(range(len(self._pools)), key=self._pending.__getitem__)
-            self._pending[i] += len(calls)
-        futures = [self._pools[i].submit(fn, *args, **kwargs) for fn, args, kwargs in calls]
-        for f in futures:
-            f.add_done_callback(lambda _, i=i: self._done(i))
+            if self._closed:
+                raise RuntimeError("cannot schedule new calls after shutdown")
+            if calls:
+                self._backlog.append(deque(zip(calls, futures, strict=True)))
+        self._dispatch()
         return futures
 
-    def _done(self, i: int) -> None:
+    def _next(self) -> tuple[int, _Call] | None:
+        """A free process and the call it runs next (its part's next call, else the next part's first)."""
         with self._lock:
-            self._pending[i] -= 1
+            for i, queue in enumerate(self._queues):
+                if self._busy[i]:
+                    continue
+                if not queue and self._backlog:
+                    queue = self._queues[i] = self._backlog.popleft()
+                if queue:
+                    self._busy[i] = True
+                    return i, queue.popleft()
+            return None
+
+    def _dispatch(self) -> None:
+        while (step := self._next()) is not None:
+            i, ((fn, args, kwargs), future) = step
+            if not future.set_running_or_notify_cancel():  # cancelled while it waited
+                self._free(i)
+                continue
+            try:
+                inner = self._pools[i].submit(fn, *args, **kwargs)
+            except BaseException as exc:  # the pool was shut down: the call fails, the others go on
+                future.set_exception(exc)
+                self._free(i)
+                continue
+            inner.add_done_callback(functools.partial(self._finished, i, future))
+
+    def _free(self, i: int) -> None:
+        with self._lock:
+            self._busy[i] = False
+
+    def _finished(self, i: int, future: Future[Any], inner: Future[Any]) -> None:
+        self._free(i)
+        self._dispatch()  # the process takes its next call before this answer is handed on
+        try:
+            future.set_result(inner.result())
+        except BaseException as exc:
+            future.set_exception(exc)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            waiting = [future for part in (*self._backlog, *self._queues) for _, future in part]
+        if cancel_futures:
+            for future in waiting:
+                future.cancel()
+        elif wait:
+            futures_wait(waiting)
         for pool in self._pools:
             pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
@@ -211,7 +266,7 @@ def evaluate(
     (groups in order of first appearance, job order within a group): jobs that share a key, such as the same
     data, then tend to run one after another on a worker that keeps what the previous one loaded. On a
     :class:`LocalPool` the groups go whole to one process each (a group larger than the jobs' share of one
-    process is cut into that many parts), largest first, each to the process with the least work pending.
+    process is cut into that many parts), largest first, each to the next process that is free.
     Only where and in which order jobs run changes; the answers do not.
     """
     affinity = getattr(trial, "affinity", None)
