@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from domain.config import SECTIONS, StrategyConfig
-from wheelhouse.research.engine_trial import DATA_SETTINGS, _open, data_key, run_engine
+from wheelhouse.research.engine_trial import DATA_SETTINGS, _open, data_key, forget_sources, run_engine
 from wheelhouse.research.trial import DataSpec, stats_of
 
 
@@ -70,7 +70,7 @@ def test_short_run_on_the_lean_sample(lean_data: Path) -> None:
     assert stats["final_equity"] == pytest.approx(1_000_000 * (1 + returns).prod())
     # A second call reuses the opened data; a fresh open gives the same answer.
     again = run_engine(params, spec)
-    _open.cache_clear()
+    forget_sources()
     fresh = run_engine(params, spec)
     for other in (again, fresh):
         assert stats_of(other) == pytest.approx(stats, nan_ok=True)
@@ -95,7 +95,7 @@ def test_a_second_run_on_the_same_source_answers_the_same_from_the_screen_memo()
 
     spec = DataSpec(start=date(2010, 3, 1), end=date(2010, 6, 30))
     params = {"unknown_reference_policy": "include"}
-    _open.cache_clear()
+    forget_sources()
     first = run_engine(params, spec)
     adapter = data_adapter(None, StrategyConfig.model_validate({}).replace(unknown_reference_policy="include"))
     memo, chains = adapter.screen_memo, adapter.chain_memo
@@ -137,14 +137,14 @@ def test_trials_that_differ_in_strategy_settings_share_the_source_and_answer_as_
     spec = DataSpec(start=date(2010, 3, 1), end=date(2010, 6, 30))
     base = {"unknown_reference_policy": "include"}
     other = {**base, "profit_take_pct": "0.6", "max_trade_pct": "0.03", "csp_delta_min": "-0.35"}
-    _open.cache_clear()
+    forget_sources()
     first = run_engine(base, spec)
     adapter = data_adapter(None, StrategyConfig().replace(unknown_reference_policy="include"))
     screened = len(adapter.screen_memo or {})
     warm = run_engine(other, spec)
     assert len(_open) == 1 and data_adapter(None, StrategyConfig().replace(max_trade_pct=0.03)) is adapter
     assert len(adapter.screen_memo or {}) == screened  # every chain came from the memo
-    _open.cache_clear()
+    forget_sources()
     fresh = run_engine(other, spec)
     assert stats_of(warm) != stats_of(first)  # the settings matter on this window
     assert stats_of(warm) == stats_of(fresh)
@@ -164,7 +164,7 @@ def test_a_worker_keeps_the_two_sources_used_last(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(sources.DataAdapter, "open", classmethod(fake_open))
     monkeypatch.setattr(sources.DataAdapter, "remember", lambda self: None)
-    _open.cache_clear()
+    forget_sources()
     try:
         a, b, c = (StrategyConfig().replace(dte_max=d) for d in (45, 60, 90))
         first = data_adapter(None, a)
@@ -175,4 +175,4 @@ def test_a_worker_keeps_the_two_sources_used_last(monkeypatch: pytest.MonkeyPatc
         data_adapter(None, b)
         assert opened == [45, 60, 90, 60]
     finally:
-        _open.cache_clear()
+        forget_sources()

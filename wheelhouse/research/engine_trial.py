@@ -62,27 +62,27 @@ class _Sources:
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
-        self._open: OrderedDict[tuple[object, ...], DataAdapter] = OrderedDict()
+        self._adapters: OrderedDict[tuple[object, ...], DataAdapter] = OrderedDict()
 
     def __call__(self, key: tuple[object, ...], config: StrategyConfig) -> DataAdapter:
-        adapter = self._open.get(key)
+        adapter = self._adapters.get(key)
         if adapter is not None:
-            self._open.move_to_end(key)
+            self._adapters.move_to_end(key)
             return adapter
         from wheelhouse.engine.sources import DataAdapter
 
         adapter = DataAdapter.open(key[0], config)  # type: ignore[arg-type]
         adapter.remember()  # the next trials replay the same chains: keep them and their analytics
-        self._open[key] = adapter
-        while len(self._open) > self.keep:
-            self._open.popitem(last=False)
+        self._adapters[key] = adapter
+        while len(self._adapters) > self.keep:
+            self._adapters.popitem(last=False)
         return adapter
 
     def __len__(self) -> int:
-        return len(self._open)
+        return len(self._adapters)
 
     def cache_clear(self) -> None:
-        self._open.clear()
+        self._adapters.clear()
 
 
 _open = _Sources(keep=2)
